@@ -1,0 +1,1 @@
+"""GraphQL gateway for England's early career teacher services."""

@@ -1,0 +1,79 @@
+"""Engines and sessions: one engine per distinct database URL, tables bound by domain."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from gateway.models import Base
+from gateway.settings import DOMAINS, Settings
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores foreign keys unless asked; WAL lets readers run beside the writer.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def tables_of(domain: str) -> list[sa.Table]:
+    return [t for t in Base.metadata.sorted_tables if t.info.get("domain") == domain]
+
+
+class Database:
+    """The engines for the configured URLs and a session factory that routes by domain."""
+
+    def __init__(self, settings: Settings, **engine_kwargs: Any) -> None:
+        self.settings = settings
+        self.engines: dict[str, AsyncEngine] = {
+            url: create_engine(url, **engine_kwargs) for url in settings.distinct_urls()
+        }
+        binds: dict[Any, AsyncEngine] = {}
+        for domain in DOMAINS:
+            engine = self.engine_for(domain)
+            for table in tables_of(domain):
+                binds[table] = engine
+        self.sessionmaker = async_sessionmaker(binds=binds, expire_on_commit=False)
+
+    def engine_for(self, domain: str) -> AsyncEngine:
+        return self.engines[self.settings.url_for(domain)]
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessionmaker() as session:
+            yield session
+
+    async def ping(self) -> None:
+        """Raise if any configured database cannot answer ``SELECT 1``."""
+        for engine in self.engines.values():
+            async with engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        for engine in self.engines.values():
+            await engine.dispose()

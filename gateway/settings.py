@@ -1,0 +1,119 @@
+"""Settings, read once from the environment.
+
+Every secret and every address comes from here, never from code. In development a
+JWT signing secret is generated on first use and kept in ``./var/`` so that tokens
+made by ``gateway token`` keep working across restarts; in production the secret (or
+public key) must be given.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DOMAINS: tuple[str, ...] = ("teachers", "schools", "inductions", "training", "payments", "audit")
+"""The services whose models can each live in their own database."""
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/gateway.db"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and what is expected."""
+
+
+def _check_url(name: str, url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError(
+            f"{name} is not a database URL: expected e.g. sqlite+aiosqlite:///./var/gateway.db "
+            "or postgresql+asyncpg://user@host/db"
+        ) from None
+    if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise SettingsError(
+            f"{name} uses driver {parsed.drivername!r}: expected sqlite+aiosqlite or "
+            "postgresql+asyncpg"
+        )
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    domain_urls: dict[str, str] = field(default_factory=dict)
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_jwks_file: str | None = None
+    jwt_issuer: str = "https://identity.example.education.gov.uk"
+    jwt_audience: str = "ecf-gateway"
+    max_page_size: int = 100
+    lead_provider_max_page_size: int = 3000
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def url_for(self, domain: str) -> str:
+        return self.domain_urls.get(domain, self.database_url)
+
+    def distinct_urls(self) -> list[str]:
+        return sorted({self.url_for(d) for d in DOMAINS})
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        environment = env.get("GATEWAY_ENV", "development")
+        if environment not in ("development", "test", "production"):
+            raise SettingsError(
+                f"GATEWAY_ENV is {environment!r}: expected development, test or production"
+            )
+        database_url = _check_url("DATABASE_URL", env.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+        domain_urls = {
+            d: _check_url(f"{d.upper()}_DATABASE_URL", env[f"{d.upper()}_DATABASE_URL"])
+            for d in DOMAINS
+            if env.get(f"{d.upper()}_DATABASE_URL")
+        }
+        jwt_secret = env.get("JWT_SECRET") or None
+        public_key_file = env.get("JWT_PUBLIC_KEY_FILE")
+        jwt_public_key = Path(public_key_file).read_text() if public_key_file else None
+        if environment == "production" and not (
+            jwt_public_key or env.get("JWT_JWKS_FILE") or jwt_secret
+        ):
+            raise SettingsError(
+                "production needs JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE (RS256) to verify tokens"
+            )
+        return cls(
+            environment=environment,
+            database_url=database_url,
+            domain_urls=domain_urls,
+            jwt_secret=jwt_secret,
+            jwt_public_key=jwt_public_key,
+            jwt_jwks_file=env.get("JWT_JWKS_FILE") or None,
+            jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
+            jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
+        )
+
+    def development_secret(self) -> str:
+        """The HS256 secret: configured, or (outside production) generated once under var/."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.is_production:
+            raise SettingsError("JWT_SECRET is not set and production never generates one")
+        path = Path(os.environ.get("GATEWAY_VAR_DIR", "var")) / "jwt-dev-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()
