@@ -1,0 +1,123 @@
+"""JSON Web Tokens for school, appropriate body, admin and finance users (PyJWT).
+
+Development signs and verifies with HS256 and a configured secret; production verifies
+RS256 with a public key (or a JWKS file). The accepted algorithm is pinned per
+setting, so ``alg: none`` and algorithm confusion are refused by PyJWT itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from gateway.auth.errors import AuthError
+from gateway.auth.viewer import JWT_ROLES, Role
+from gateway.settings import Settings
+
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "role"]
+
+
+@dataclass(frozen=True)
+class Claims:
+    subject: str
+    role: Role
+    school_urn: str | None
+    appropriate_body_id: int | None
+
+
+def _verification_key(settings: Settings, token: str) -> tuple[Any, str]:
+    if settings.jwt_public_key:
+        return settings.jwt_public_key, "RS256"
+    if settings.jwt_jwks_file:
+        with open(settings.jwt_jwks_file) as f:
+            jwks = jwt.PyJWKSet.from_dict(json.load(f))
+        kid = jwt.get_unverified_header(token).get("kid")
+        for key in jwks.keys:
+            if key.key_id == kid or (kid is None and len(jwks.keys) == 1):
+                return key.key, "RS256"
+        raise AuthError("The token's key id is not one of the configured keys.")
+    return settings.development_secret(), "HS256"
+
+
+def decode(settings: Settings, token: str) -> Claims:
+    """Verify signature, issuer, audience and expiry; return the claims the gateway uses."""
+    try:
+        key, algorithm = _verification_key(settings, token)
+        payload = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": REQUIRED_CLAIMS},
+            leeway=30,
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthError("The token has expired: sign in again for a new one.") from None
+    except jwt.InvalidAudienceError:
+        raise AuthError(
+            f"The token is not for this service (audience must be {settings.jwt_audience!r})."
+        ) from None
+    except jwt.InvalidIssuerError:
+        raise AuthError("The token was not issued by the configured identity provider.") from None
+    except jwt.MissingRequiredClaimError as e:
+        raise AuthError(f"The token lacks the {e.claim!r} claim.") from None
+    except jwt.PyJWTError:
+        raise AuthError(
+            "The token could not be verified: it is malformed, wrongly signed or uses an "
+            "algorithm this service does not accept."
+        ) from None
+    try:
+        role = Role(payload["role"])
+    except ValueError:
+        role = None
+    if role not in JWT_ROLES:
+        raise AuthError(
+            "The token's role is not one of school_user, appropriate_body_user, admin, finance."
+        )
+    ab_id = payload.get("appropriate_body_id")
+    if role is Role.SCHOOL_USER and not isinstance(payload.get("school_urn"), str):
+        raise AuthError("A school_user token needs a school_urn claim.")
+    if role is Role.APPROPRIATE_BODY_USER and not isinstance(ab_id, int):
+        raise AuthError(
+            "An appropriate_body_user token needs an integer appropriate_body_id claim."
+        )
+    return Claims(
+        subject=str(payload["sub"]),
+        role=role,
+        school_urn=payload.get("school_urn") if role is Role.SCHOOL_USER else None,
+        appropriate_body_id=ab_id if role is Role.APPROPRIATE_BODY_USER else None,
+    )
+
+
+def mint_development_token(
+    settings: Settings,
+    role: Role,
+    *,
+    school_urn: str | None = None,
+    appropriate_body_id: int | None = None,
+    subject: str = "developer",
+    lifetime: dt.timedelta = dt.timedelta(hours=12),
+    now: dt.datetime | None = None,
+) -> str:
+    """An HS256 token for development and tests; refused in production."""
+    if settings.is_production:
+        raise AuthError("Development tokens are never minted in production.")
+    now = now or dt.datetime.now(dt.UTC)
+    payload: dict[str, Any] = {
+        "sub": subject,
+        "role": role.value,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
+    if school_urn is not None:
+        payload["school_urn"] = school_urn
+    if appropriate_body_id is not None:
+        payload["appropriate_body_id"] = appropriate_body_id
+    return jwt.encode(payload, settings.development_secret(), algorithm="HS256")
