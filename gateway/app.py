@@ -1,0 +1,82 @@
+"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from gateway.auth import policy
+from gateway.auth.credentials import authenticate
+from gateway.auth.errors import AuthError
+from gateway.context import Context
+from gateway.db import Database
+from gateway.schema import schema
+from gateway.settings import Settings, get_settings
+
+log = logging.getLogger("gateway")
+
+
+class GatewayGraphQL(GraphQL):
+    """Strawberry's ASGI view with our context (viewer, session, loaders) and orjson."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        self.database = database
+        self.settings = settings
+
+    async def get_context(self, request: Request, response: Any) -> Context:
+        session = self.database.sessionmaker()
+        viewer, error = None, None
+        try:
+            viewer = await authenticate(
+                self.settings, session, request.headers.get("authorization")
+            )
+        except AuthError as e:
+            error = e
+        return Context(settings=self.settings, session=session, viewer=viewer, auth_error=error)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    settings = settings or get_settings()
+    policy.check_colocation(settings)
+    owns_database = database is None
+    database = database or Database(settings)
+
+    async def healthz(_: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> JSONResponse:
+        try:
+            await database.ping()
+        except Exception as e:  # any failure means not ready; never echo details
+            log.warning("readiness check failed: %s", type(e).__name__)
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            await database.dispose()
+
+    graphql = GatewayGraphQL(database, settings)
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )

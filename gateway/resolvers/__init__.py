@@ -1,0 +1,1 @@
+"""Root-field resolvers, one module per domain: GraphQL arguments in, scoped SQL out."""

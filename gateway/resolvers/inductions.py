@@ -1,0 +1,44 @@
+"""Root reads of inductions: an appropriate body's caseload, and the bodies themselves."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from strawberry import relay
+
+from gateway.auth import policy
+from gateway.context import Context
+from gateway.models import inductions as im
+from gateway.resolvers.pagination import paginate
+from gateway.schema.inductions import AppropriateBody, InductionPeriod
+
+
+async def induction_periods(
+    ctx: Context,
+    *,
+    current: bool | None,
+    appropriate_body_id: int | None,
+    first: int | None,
+    after: str | None,
+) -> relay.Connection[InductionPeriod]:
+    """Visible induction periods, oldest start first. For an appropriate body user the
+    default is its own caseload (periods it supervises or supervised)."""
+    viewer = ctx.require_viewer()
+    stmt = sa.select(im.InductionPeriod).where(policy.induction_periods(viewer))
+    body = appropriate_body_id or viewer.appropriate_body_id
+    if body is not None:
+        stmt = stmt.where(im.InductionPeriod.appropriate_body_id == body)
+    if current is not None:
+        finished = im.InductionPeriod.finished_on
+        stmt = stmt.where(finished.is_(None) if current else finished.is_not(None))
+    order = [im.InductionPeriod.started_on, im.InductionPeriod.id]
+    return await paginate(ctx, stmt, order, InductionPeriod.from_row, first, after)
+
+
+async def appropriate_bodies(ctx: Context) -> list[AppropriateBody]:
+    viewer = ctx.require_viewer()
+    rows = await ctx.loaders.fetch(
+        sa.select(im.AppropriateBody)
+        .where(policy.appropriate_bodies(viewer))
+        .order_by(im.AppropriateBody.name)
+    )
+    return AppropriateBody.many(rows)

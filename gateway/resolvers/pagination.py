@@ -1,0 +1,99 @@
+"""Cursor (keyset) pagination shared by every connection.
+
+A cursor is the opaque base64 of the ordering key of the last row seen, so pages stay
+stable while rows are inserted, and a page costs one SELECT however deep the list.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import orjson
+import sqlalchemy as sa
+from strawberry import relay
+
+from gateway.context import Context
+from gateway.errors import BadUserInput
+
+T = TypeVar("T")
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decode_value(column: Any, raw: Any) -> Any:
+    python_type = column.type.python_type
+    if raw is None:
+        return None
+    if python_type is dt.datetime:
+        return dt.datetime.fromisoformat(raw)
+    if python_type is dt.date:
+        return dt.date.fromisoformat(raw)
+    return python_type(raw)
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([_encode_value(v) for v in values])).decode()
+
+
+def decode_cursor(cursor: str, columns: Sequence[Any]) -> list[Any]:
+    try:
+        raw = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(raw, list) or len(raw) != len(columns):
+            raise ValueError
+        return [_decode_value(c, v) for c, v in zip(columns, raw, strict=True)]
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        raise BadUserInput(
+            "The 'after' cursor is not one this list issued: pass a pageInfo.endCursor "
+            "from the same query."
+        ) from None
+
+
+def page_size(ctx: Context, first: int | None) -> int:
+    cap = ctx.page_cap
+    if first is None:
+        return min(100, cap)
+    if not 1 <= first <= cap:
+        raise BadUserInput(f"'first' is {first}: it must be between 1 and {cap}.")
+    return first
+
+
+async def paginate(
+    ctx: Context,
+    stmt: sa.Select[Any],
+    order: Sequence[Any],
+    to_node: Callable[[Any], T],
+    first: int | None,
+    after: str | None,
+) -> relay.Connection[T]:
+    """One page of ``stmt`` (already scoped and filtered) in ``order`` (ending with a unique key)."""
+    size = page_size(ctx, first)
+    if after:
+        values = decode_cursor(after, order)
+        stmt = stmt.where(sa.tuple_(*order) > sa.tuple_(*values))
+    rows = await ctx.loaders.fetch(stmt.order_by(*order).limit(size + 1))
+    has_next = len(rows) > size
+    rows = rows[:size]
+    keys = [c.key for c in order]
+    edges = [
+        relay.Edge(cursor=encode_cursor([getattr(r, k) for k in keys]), node=to_node(r))
+        for r in rows
+    ]
+    return relay.Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

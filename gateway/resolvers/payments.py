@@ -1,0 +1,90 @@
+"""Root reads of payments: declarations and statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from strawberry import relay
+
+from gateway.auth import policy
+from gateway.context import Context
+from gateway.models import payments as pm
+from gateway.models import teachers as tm
+from gateway.models import training as trm
+from gateway.resolvers.pagination import paginate
+from gateway.schema.payments import Declaration, Statement
+
+
+async def declarations(
+    ctx: Context,
+    *,
+    cohorts: list[int] | None,
+    updated_since: dt.datetime | None,
+    participant_id: uuid.UUID | None,
+    delivery_partner_id: uuid.UUID | None,
+    first: int | None,
+    after: str | None,
+) -> relay.Connection[Declaration]:
+    viewer = ctx.require_viewer()
+    stmt = sa.select(pm.Declaration).where(policy.declarations(viewer))
+    if cohorts:
+        stmt = stmt.where(
+            pm.Declaration.payment_statement_id.in_(
+                sa.select(pm.Statement.id).where(pm.Statement.contract_period_year.in_(cohorts))
+            )
+        )
+    if updated_since:
+        stmt = stmt.where(pm.Declaration.updated_at >= updated_since)
+    if participant_id:
+        # Resolved to an id first: teachers and payments may live in different databases.
+        teacher_ids = await ctx.loaders.fetch(
+            sa.select(tm.Teacher).where(
+                tm.Teacher.api_id == participant_id, policy.teachers(viewer)
+            )
+        )
+        stmt = stmt.where(pm.Declaration.teacher_id.in_([t.id for t in teacher_ids]))
+    if delivery_partner_id:
+        partners = await ctx.loaders.fetch(
+            sa.select(trm.DeliveryPartner).where(trm.DeliveryPartner.api_id == delivery_partner_id)
+        )
+        stmt = stmt.where(pm.Declaration.delivery_partner_id.in_([p.id for p in partners]))
+    order = [pm.Declaration.updated_at, pm.Declaration.id]
+    return await paginate(ctx, stmt, order, Declaration.from_row, first, after)
+
+
+async def statement_declarations(
+    ctx: Context, statement_id: int, first: int | None, after: str | None
+) -> relay.Connection[Declaration]:
+    """Declarations paid or clawed back on one statement."""
+    viewer = ctx.require_viewer()
+    stmt = sa.select(pm.Declaration).where(
+        policy.declarations(viewer),
+        sa.or_(
+            pm.Declaration.payment_statement_id == statement_id,
+            pm.Declaration.clawback_statement_id == statement_id,
+        ),
+    )
+    return await paginate(ctx, stmt, [pm.Declaration.id], Declaration.from_row, first, after)
+
+
+async def statements(
+    ctx: Context,
+    *,
+    cohorts: list[int] | None,
+    updated_since: dt.datetime | None,
+    fee_type: pm.FeeType | None,
+    first: int | None,
+    after: str | None,
+) -> relay.Connection[Statement]:
+    viewer = ctx.require_viewer()
+    stmt = sa.select(pm.Statement).where(policy.statements(viewer))
+    if cohorts:
+        stmt = stmt.where(pm.Statement.contract_period_year.in_(cohorts))
+    if updated_since:
+        stmt = stmt.where(pm.Statement.updated_at >= updated_since)
+    if fee_type:
+        stmt = stmt.where(pm.Statement.fee_type == fee_type)
+    order = [pm.Statement.payment_date, pm.Statement.id]
+    return await paginate(ctx, stmt, order, Statement.from_row, first, after)

@@ -1,0 +1,124 @@
+"""Root reads of teachers (the lead providers' "participants")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from strawberry import relay
+
+from gateway.auth import policy
+from gateway.context import Context
+from gateway.models import schools as sm
+from gateway.models import teachers as tm
+from gateway.models import training as trm
+from gateway.resolvers.pagination import paginate
+from gateway.rules.derived import TrainingStatus
+from gateway.schema.teachers import Teacher
+
+
+@dataclass
+class TeacherFilters:
+    school_urn: str | None = None
+    updated_since: dt.datetime | None = None
+    cohorts: list[int] | None = None
+    training_status: TrainingStatus | None = None
+    participant_id: uuid.UUID | None = None
+    delivery_partner_id: uuid.UUID | None = None
+
+
+def _training_status_condition(status: TrainingStatus) -> sa.ColumnElement[bool]:
+    if status is TrainingStatus.WITHDRAWN:
+        return trm.TrainingPeriod.withdrawn_at.is_not(None)
+    if status is TrainingStatus.DEFERRED:
+        return trm.TrainingPeriod.deferred_at.is_not(None)
+    return sa.and_(
+        trm.TrainingPeriod.withdrawn_at.is_(None), trm.TrainingPeriod.deferred_at.is_(None)
+    )
+
+
+def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnElement[bool]]:
+    """Filters on the teacher's visible training periods (cohort, status, delivery partner)."""
+    conds: list[sa.ColumnElement[bool]] = []
+    if f.cohorts:
+        conds.append(
+            trm.TrainingPeriod.schedule_id.in_(
+                sa.select(trm.Schedule.id).where(trm.Schedule.contract_period_year.in_(f.cohorts))
+            )
+        )
+    if f.training_status:
+        conds.append(_training_status_condition(f.training_status))
+    if f.delivery_partner_id:
+        conds.append(
+            trm.TrainingPeriod.school_partnership_id.in_(
+                sa.select(trm.SchoolPartnership.id)
+                .join(
+                    trm.LeadProviderDeliveryPartnership,
+                    trm.LeadProviderDeliveryPartnership.id
+                    == trm.SchoolPartnership.lead_provider_delivery_partnership_id,
+                )
+                .join(
+                    trm.DeliveryPartner,
+                    trm.DeliveryPartner.id == trm.LeadProviderDeliveryPartnership.delivery_partner_id,
+                )
+                .where(trm.DeliveryPartner.api_id == f.delivery_partner_id)
+            )
+        )
+    if not conds:
+        return []
+    return [
+        tm.Teacher.id.in_(
+            sa.select(trm.TrainingPeriod.teacher_id).where(
+                policy.training_periods(ctx.require_viewer()), *conds
+            )
+        )
+    ]
+
+
+async def teachers(
+    ctx: Context, filters: TeacherFilters, first: int | None, after: str | None
+) -> relay.Connection[Teacher]:
+    """Visible teachers, least recently updated first (so `updatedSince` polling is stable)."""
+    viewer = ctx.require_viewer()
+    stmt = sa.select(tm.Teacher).where(policy.teachers(viewer))
+    if filters.school_urn:
+        school_ids = sa.select(sm.School.id).where(
+            sm.School.urn == filters.school_urn, policy.schools(viewer)
+        )
+        stmt = stmt.where(
+            tm.Teacher.id.in_(
+                sa.union(
+                    sa.select(sm.ECTAtSchoolPeriod.teacher_id).where(
+                        sm.ECTAtSchoolPeriod.school_id.in_(school_ids),
+                        policy.ect_at_school_periods(viewer),
+                    ),
+                    sa.select(sm.MentorAtSchoolPeriod.teacher_id).where(
+                        sm.MentorAtSchoolPeriod.school_id.in_(school_ids),
+                        policy.mentor_at_school_periods(viewer),
+                    ),
+                )
+            )
+        )
+    if filters.updated_since:
+        stmt = stmt.where(tm.Teacher.api_updated_at >= filters.updated_since)
+    if filters.participant_id:
+        stmt = stmt.where(tm.Teacher.api_id == filters.participant_id)
+    stmt = stmt.where(*_training_conditions(ctx, filters))
+    return await paginate(
+        ctx, stmt, [tm.Teacher.api_updated_at, tm.Teacher.id], Teacher.from_row, first, after
+    )
+
+
+async def teacher_by_natural_key(
+    ctx: Context, trn: str | None, participant_id: uuid.UUID | None
+) -> Teacher | None:
+    viewer = ctx.require_viewer()
+    stmt = sa.select(tm.Teacher).where(policy.teachers(viewer))
+    if trn is not None:
+        stmt = stmt.where(tm.Teacher.trn == trn)
+    if participant_id is not None:
+        stmt = stmt.where(tm.Teacher.api_id == participant_id)
+    rows = await ctx.loaders.fetch(stmt.limit(1))
+    return Teacher.maybe(rows[0] if rows else None)

@@ -1,0 +1,1 @@
+"""Domain rules: plain Python over the models, importable without GraphQL or HTTP."""

@@ -1,0 +1,102 @@
+"""Derived values, computed in exactly one place and used by every layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+
+from gateway.models.inductions import InductionOutcome, InductionPeriod
+from gateway.models.payments import ClawbackStatus, PaymentStatus
+from gateway.models.teachers import TRSInductionStatus
+from gateway.models.training import TrainingPeriod
+
+
+class TrainingStatus(enum.StrEnum):
+    ACTIVE = "active"
+    DEFERRED = "deferred"
+    WITHDRAWN = "withdrawn"
+
+
+class ParticipantStatus(enum.StrEnum):
+    ACTIVE = "active"
+    JOINING = "joining"
+    LEAVING = "leaving"
+    LEFT = "left"
+
+
+class DeclarationState(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ELIGIBLE = "eligible"
+    PAYABLE = "payable"
+    PAID = "paid"
+    VOIDED = "voided"
+    AWAITING_CLAWBACK = "awaiting-clawback"
+    CLAWED_BACK = "clawed-back"
+
+
+class InductionStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    PASSED = "passed"
+    FAILED = "failed"
+    EXEMPT = "exempt"
+
+
+def training_status(period: TrainingPeriod) -> TrainingStatus:
+    if period.withdrawn_at is not None:
+        return TrainingStatus.WITHDRAWN
+    if period.deferred_at is not None:
+        return TrainingStatus.DEFERRED
+    return TrainingStatus.ACTIVE
+
+
+def participant_status(
+    started_on: dt.date, finished_on: dt.date | None, today: dt.date
+) -> ParticipantStatus:
+    """Where a teacher stands at a school: joining before the start, leaving before the end."""
+    if started_on > today:
+        return ParticipantStatus.JOINING
+    if finished_on is None:
+        return ParticipantStatus.ACTIVE
+    return ParticipantStatus.LEAVING if finished_on >= today else ParticipantStatus.LEFT
+
+
+def declaration_state(payment: PaymentStatus, clawback: ClawbackStatus) -> DeclarationState:
+    """The one state lead providers see, folding clawback into payment status."""
+    if clawback is ClawbackStatus.AWAITING_CLAWBACK:
+        return DeclarationState.AWAITING_CLAWBACK
+    if clawback is ClawbackStatus.CLAWED_BACK:
+        return DeclarationState.CLAWED_BACK
+    if payment is PaymentStatus.NO_PAYMENT:
+        return DeclarationState.SUBMITTED
+    return DeclarationState(payment.value)
+
+
+def induction_status(
+    periods: Iterable[InductionPeriod], trs_status: TRSInductionStatus
+) -> InductionStatus:
+    """From the teacher's induction periods; TRS decides only exemption."""
+    periods = list(periods)
+    for period in periods:
+        if period.outcome is InductionOutcome.PASS:
+            return InductionStatus.PASSED
+        if period.outcome is InductionOutcome.FAIL:
+            return InductionStatus.FAILED
+    if trs_status is TRSInductionStatus.EXEMPT:
+        return InductionStatus.EXEMPT
+    if any(p.finished_on is None for p in periods):
+        return InductionStatus.IN_PROGRESS
+    return InductionStatus.PAUSED if periods else InductionStatus.NOT_STARTED
+
+
+def covers(period: InductionPeriod, day: dt.date) -> bool:
+    return period.started_on <= day and (period.finished_on is None or period.finished_on >= day)
+
+
+def eligible_for_funding(
+    induction_periods: Iterable[InductionPeriod], has_ect_period: bool, today: dt.date
+) -> bool:
+    """Funding-eligible once an induction period covers today and the teacher has an ECT period."""
+    return has_ect_period and any(covers(p, today) for p in induction_periods)

@@ -1,0 +1,75 @@
+"""The GraphQL schema: one module per domain, the root Query, and error handling."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+
+from gateway.auth.errors import AuthError
+from gateway.errors import GatewayError
+from gateway.schema.query import Query
+
+log = logging.getLogger("gateway.errors")
+
+
+def _code(error: GraphQLError) -> str | None:
+    original = error.original_error
+    if isinstance(original, AuthError | GatewayError):
+        return original.code
+    if original is None:
+        # Parse and validation errors (and relay's GlobalID parsing) carry no exception.
+        return "BAD_USER_INPUT"
+    name = type(original).__name__
+    if name == "GlobalIDValueError":
+        return "BAD_USER_INPUT"
+    return None
+
+
+class ErrorCodes(MaskErrors):
+    """Give every error a stable ``extensions.code``; hide anything unexpected.
+
+    An unexpected exception is logged (type and path, no values) and reaches the caller
+    only as "Internal server error." with code INTERNAL_SERVER_ERROR.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda e: _code(e) is None)
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = []
+        for error in errors:
+            code = _code(error)
+            if code is None:
+                log.error(
+                    "unexpected %s at %s",
+                    type(error.original_error).__name__,
+                    error.path,
+                    exc_info=error.original_error,
+                )
+                error = GraphQLError(
+                    "Internal server error.", nodes=error.nodes, path=error.path, source=error.source,
+                    positions=error.positions,
+                )
+                code = "INTERNAL_SERVER_ERROR"
+            error.extensions = {**(error.extensions or {}), "code": code}
+            processed.append(error)
+        return processed
+
+
+class CloseSession(SchemaExtension):
+    """The request's database session ends with the operation."""
+
+    async def on_operation(self):  # type: ignore[override]
+        yield
+        context = self.execution_context.context
+        if context is not None and hasattr(context, "close"):
+            await context.close()
+
+
+schema = strawberry.Schema(
+    query=Query,
+    extensions=[ErrorCodes, ParserCache(maxsize=256), ValidationCache(maxsize=256), CloseSession],
+)

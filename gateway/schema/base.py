@@ -1,0 +1,82 @@
+"""Pieces every schema module uses: the Node base over models, enums, scalars."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, ClassVar, NewType, Self, TypeVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.errors import BadUserInput, NotFound
+
+E = TypeVar("E", bound=enum.Enum)
+
+Money = strawberry.scalar(
+    NewType("Money", Decimal),
+    name="Decimal",
+    description="An exact decimal number (money in pounds, or terms), serialised as a string.",
+    serialize=lambda v: format(v, "f"),
+    parse_value=lambda v: Decimal(str(v)),
+)
+
+
+def ctx(info: Info) -> Context:
+    return info.context
+
+
+def gql_enum(enum_cls: type[E], name: str, description: str, values: dict[Any, str]) -> type[E]:
+    """Expose a model enum in the graph with a description on the type and every value."""
+    missing = set(enum_cls) - set(values)
+    if missing:
+        raise ValueError(f"{name}: no description for {sorted(m.name for m in missing)}")
+    strawberry.enum(enum_cls, name=name, description=description)
+    for value in enum_cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[enum_cls[value.name]]
+    return enum_cls
+
+
+def _node_ids(node_ids: Iterable[str], type_name: str) -> list[int]:
+    try:
+        return [int(i) for i in node_ids]
+    except ValueError:
+        raise BadUserInput(f"{type_name} ids are integers inside the global ID.") from None
+
+
+class ModelNode(relay.Node):
+    """A Relay node backed by one model row, loaded through the viewer's scoped loaders."""
+
+    model: ClassVar[type]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        """Fields named like model attributes are copied; the rest are resolvers."""
+        kwargs = {
+            f.name: getattr(row, f.name)
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.init and f.name != "row"
+        }
+        return cls(row=row, **kwargs)
+
+    @classmethod
+    def maybe(cls, row: Any | None) -> Self | None:
+        return None if row is None else cls.from_row(row)
+
+    @classmethod
+    def many(cls, rows: Iterable[Any]) -> list[Self]:
+        return [cls.from_row(r) for r in rows]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = _node_ids(node_ids, cls.__name__)
+        rows = await ctx(info).loaders.by_id(cls.model).load_many(ids)
+        if required and any(r is None for r in rows):
+            raise NotFound(f"No {cls.__name__} with that id is visible to you.")
+        return [cls.maybe(r) for r in rows]

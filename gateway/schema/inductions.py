@@ -1,0 +1,105 @@
+"""Inductions in the graph: appropriate bodies, induction periods and extensions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.models import inductions as im
+from gateway.models import teachers as tm
+from gateway.schema.base import ModelNode, Money, ctx, gql_enum
+
+if TYPE_CHECKING:
+    from gateway.schema.teachers import Teacher
+
+AppropriateBodyType = gql_enum(
+    im.AppropriateBodyType,
+    "AppropriateBodyType",
+    "The kind of appropriate body.",
+    {
+        im.AppropriateBodyType.LOCAL_AUTHORITY: "A local authority (legacy).",
+        im.AppropriateBodyType.NATIONAL: "A national appropriate body.",
+        im.AppropriateBodyType.TEACHING_SCHOOL_HUB: "A teaching school hub.",
+    },
+)
+InductionOutcome = gql_enum(
+    im.InductionOutcome,
+    "InductionOutcome",
+    "The outcome an appropriate body recorded.",
+    {im.InductionOutcome.PASS: "Passed induction.", im.InductionOutcome.FAIL: "Failed induction."},
+)
+TrainingProgramme = gql_enum(
+    im.TrainingProgramme,
+    "TrainingProgramme",
+    "How the training is delivered.",
+    {
+        im.TrainingProgramme.PROVIDER_LED: "Delivered by a lead provider and delivery partner.",
+        im.TrainingProgramme.SCHOOL_LED: "Designed and delivered by the school.",
+    },
+)
+
+
+@strawberry.type(description="A body that supervises teachers' induction and records outcomes.")
+class AppropriateBody(ModelNode):
+    model: ClassVar[type] = im.AppropriateBody
+    row: strawberry.Private[im.AppropriateBody]
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="The appropriate body's name.")
+    type: AppropriateBodyType = strawberry.field(description="The kind of appropriate body.")
+
+
+@strawberry.type(description="A teacher's induction supervised by one appropriate body.")
+class InductionPeriod(ModelNode):
+    model: ClassVar[type] = im.InductionPeriod
+    row: strawberry.Private[im.InductionPeriod]
+    id: relay.NodeID[int]
+    started_on: dt.date = strawberry.field(description="First day of the period.")
+    finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
+    outcome: InductionOutcome | None = strawberry.field(
+        description="Pass or fail; null while open or when released without an outcome."
+    )
+    training_programme: TrainingProgramme = strawberry.field(
+        description="The training programme during this period."
+    )
+
+    @strawberry.field(description="Terms served in this period (one decimal place, 0 to 16).")
+    def number_of_terms(self) -> Money | None:
+        return self.row.number_of_terms
+
+    @strawberry.field(description="True while the period is open.")
+    def current(self) -> bool:
+        return self.row.finished_on is None
+
+    @strawberry.field(description="The teacher.")
+    async def teacher(
+        self, info: Info
+    ) -> Annotated[Teacher, strawberry.lazy("gateway.schema.teachers")] | None:
+        from gateway.schema.teachers import Teacher
+
+        return Teacher.maybe(await ctx(info).loaders.load(tm.Teacher, self.row.teacher_id))
+
+    @strawberry.field(description="The appropriate body supervising this period.")
+    async def appropriate_body(self, info: Info) -> AppropriateBody | None:
+        return AppropriateBody.maybe(
+            await ctx(info).loaders.load(im.AppropriateBody, self.row.appropriate_body_id)
+        )
+
+
+@strawberry.type(description="An extension to a teacher's induction.")
+class InductionExtension(ModelNode):
+    model: ClassVar[type] = im.InductionExtension
+    row: strawberry.Private[im.InductionExtension]
+    id: relay.NodeID[int]
+
+    @strawberry.field(description="Terms added (0.1 to 16).")
+    def number_of_terms(self) -> Money:
+        return Decimal(self.row.number_of_terms)
+
+    @strawberry.field(description="When the extension was recorded.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at

@@ -1,0 +1,203 @@
+"""Payments in the graph: declarations and statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.models import payments as pm
+from gateway.models import teachers as tm
+from gateway.models import training as trm
+from gateway.rules import derived
+from gateway.schema.base import ModelNode, Money, ctx, gql_enum
+from gateway.schema.training import DeliveryPartner, LeadProvider, TrainingPeriod
+
+if TYPE_CHECKING:
+    from gateway.schema.teachers import Teacher
+
+DeclarationType = gql_enum(
+    trm.DeclarationType,
+    "DeclarationType",
+    "The point of training declared, in order.",
+    {
+        t: {
+            "started": "Training started.",
+            "completed": "Training completed.",
+        }.get(t.value, f"Milestone {t.value}.")
+        for t in trm.DeclarationType
+    },
+)
+DeclarationState = gql_enum(
+    derived.DeclarationState,
+    "DeclarationState",
+    "The declaration's state, as lead providers see it.",
+    {
+        derived.DeclarationState.SUBMITTED: "Submitted; the participant is not yet eligible.",
+        derived.DeclarationState.ELIGIBLE: "Eligible for payment on an open statement.",
+        derived.DeclarationState.PAYABLE: "On a statement past its deadline, to be paid.",
+        derived.DeclarationState.PAID: "Paid.",
+        derived.DeclarationState.VOIDED: "Voided before payment.",
+        derived.DeclarationState.AWAITING_CLAWBACK: "Voided after payment; to be clawed back.",
+        derived.DeclarationState.CLAWED_BACK: "Voided after payment and clawed back.",
+    },
+)
+StatementStatus = gql_enum(
+    pm.StatementStatus,
+    "StatementStatus",
+    "Where a statement is in the payment cycle.",
+    {
+        pm.StatementStatus.OPEN: "Taking declarations until its deadline.",
+        pm.StatementStatus.PAYABLE: "Past its deadline, awaiting authorisation.",
+        pm.StatementStatus.PAID: "Payment authorised.",
+    },
+)
+FeeType = gql_enum(
+    pm.FeeType,
+    "FeeType",
+    "What a statement pays.",
+    {
+        pm.FeeType.OUTPUT: "Output fees for declarations (months 1, 4, 8, 11) and service fee.",
+        pm.FeeType.SERVICE: "Service fee only.",
+    },
+)
+
+
+@strawberry.type(description="A lead provider's claim that a participant reached a point of training.")
+class Declaration(ModelNode):
+    model: ClassVar[type] = pm.Declaration
+    row: strawberry.Private[pm.Declaration]
+    id: relay.NodeID[int]
+    declaration_type: DeclarationType = strawberry.field(description="The point of training.")
+    declaration_date: dt.datetime = strawberry.field(description="When the point was reached.")
+    pupil_premium_uplift: bool = strawberry.field(description="Pupil premium uplift (started only).")
+    sparsity_uplift: bool = strawberry.field(description="Sparsity uplift (started only).")
+
+    @strawberry.field(description="The declaration id used by the Lead Provider API.")
+    def api_id(self) -> uuid.UUID:
+        return self.row.api_id
+
+    @strawberry.field(description="The evidence the lead provider holds, if given.")
+    def evidence_type(self) -> str | None:
+        return self.row.evidence_type.value if self.row.evidence_type else None
+
+    @strawberry.field(description="Submitted, eligible, payable, paid, voided or clawback states.")
+    def state(self) -> DeclarationState:
+        return derived.declaration_state(self.row.payment_status, self.row.clawback_status)
+
+    @strawberry.field(description="When the declaration was made.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="When the declaration last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at
+
+    @strawberry.field(description="The participant.")
+    async def participant(
+        self, info: Info
+    ) -> Annotated[Teacher, strawberry.lazy("gateway.schema.teachers")] | None:
+        from gateway.schema.teachers import Teacher
+
+        return Teacher.maybe(await ctx(info).loaders.load(tm.Teacher, self.row.teacher_id))
+
+    @strawberry.field(description="The training period (enrolment) declared against.")
+    async def training_period(self, info: Info) -> TrainingPeriod | None:
+        return TrainingPeriod.maybe(
+            await ctx(info).loaders.load(trm.TrainingPeriod, self.row.training_period_id)
+        )
+
+    @strawberry.field(description="The lead provider that declared.")
+    async def lead_provider(self, info: Info) -> LeadProvider | None:
+        return LeadProvider.maybe(
+            await ctx(info).loaders.load(trm.LeadProvider, self.row.lead_provider_id)
+        )
+
+    @strawberry.field(description="The delivery partner at the time of declaring.")
+    async def delivery_partner(self, info: Info) -> DeliveryPartner | None:
+        return DeliveryPartner.maybe(
+            await ctx(info).loaders.load(trm.DeliveryPartner, self.row.delivery_partner_id)
+        )
+
+    @strawberry.field(description="The statement that pays (or paid) it.")
+    async def statement(self, info: Info) -> Statement | None:
+        return Statement.maybe(
+            await ctx(info).loaders.load(pm.Statement, self.row.payment_statement_id)
+        )
+
+    @strawberry.field(description="The statement that claws it back, if voided after payment.")
+    async def clawback_statement(self, info: Info) -> Statement | None:
+        return Statement.maybe(
+            await ctx(info).loaders.load(pm.Statement, self.row.clawback_statement_id)
+        )
+
+
+@strawberry.type(description="A manual adjustment to a statement's total.")
+class StatementAdjustment:
+    row: strawberry.Private[pm.StatementAdjustment]
+
+    @strawberry.field(description="Why the adjustment was made.")
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field(description="Amount in pounds; negative reduces the payment.")
+    def amount(self) -> Money:
+        return self.row.amount
+
+
+@strawberry.type(description="A monthly financial statement for a lead provider and cohort.")
+class Statement(ModelNode):
+    model: ClassVar[type] = pm.Statement
+    row: strawberry.Private[pm.Statement]
+    id: relay.NodeID[int]
+    month: int = strawberry.field(description="Statement month (1 to 12).")
+    year: int = strawberry.field(description="Statement year.")
+    deadline_date: dt.date = strawberry.field(description="Last day declarations count for it.")
+    payment_date: dt.date = strawberry.field(description="When it is paid.")
+    status: StatementStatus = strawberry.field(description="Open, payable or paid.")
+    fee_type: FeeType = strawberry.field(description="Output or service.")
+    marked_as_paid_at: dt.datetime | None = strawberry.field(
+        description="When payment was authorised."
+    )
+
+    @strawberry.field(description="The statement id used by the Lead Provider API.")
+    def api_id(self) -> uuid.UUID:
+        return self.row.api_id
+
+    @strawberry.field(description="The contract period (cohort year).")
+    def cohort(self) -> int:
+        return self.row.contract_period_year
+
+    @strawberry.field(description="When the statement last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at
+
+    @strawberry.field(description="The lead provider paid.")
+    async def lead_provider(self, info: Info) -> LeadProvider | None:
+        return LeadProvider.maybe(
+            await ctx(info).loaders.load(trm.LeadProvider, self.row.lead_provider_id)
+        )
+
+    @strawberry.field(description="Manual adjustments on the statement.")
+    async def adjustments(self, info: Info) -> list[StatementAdjustment]:
+        rows = await ctx(info).loaders.by_key(
+            pm.StatementAdjustment, pm.StatementAdjustment.statement_id
+        ).load(self.row.id)
+        return [StatementAdjustment(row=r) for r in rows]
+
+    @strawberry.field(description="Declarations paid (or to be paid) on this statement, a page at a time.")
+    async def declarations(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size.")] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor from pageInfo.endCursor.")
+        ] = None,
+    ) -> relay.Connection[Declaration]:
+        from gateway.resolvers.payments import statement_declarations
+
+        return await statement_declarations(ctx(info), self.row.id, first, after)

@@ -1,0 +1,270 @@
+"""The root Query: one graph for every role, scoped by who is calling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from gateway.resolvers import inductions as inductions_r
+from gateway.resolvers import payments as payments_r
+from gateway.resolvers import schools as schools_r
+from gateway.resolvers import teachers as teachers_r
+from gateway.resolvers import training as training_r
+from gateway.schema.base import ctx
+from gateway.schema.inductions import AppropriateBody, InductionPeriod
+from gateway.schema.payments import Declaration, FeeType, Statement
+from gateway.schema.schools import School
+from gateway.schema.teachers import Teacher
+from gateway.schema.training import (
+    ContractPeriod,
+    DeliveryPartner,
+    LeadProvider,
+    SchoolPartnership,
+    TrainingStatus,
+)
+from gateway.schema.viewer import ViewerInfo, resolve_viewer
+
+
+class SignedIn(BasePermission):
+    """Every root field but `viewer` needs accepted credentials."""
+
+    message = "Sign in first."
+
+    def has_permission(self, source: object, info: Info, **kwargs: object) -> bool:
+        ctx(info).require_viewer()  # raises the precise reason (AuthError, with its code)
+        return True
+
+
+def signed_in(description: str, **kwargs: object) -> object:
+    return strawberry.field(description=description, permission_classes=[SignedIn], **kwargs)
+
+
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page size: 100 by default; at most 100 (lead providers: 3,000)."
+    ),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Return the page after this cursor (endCursor).")
+]
+Cohorts = Annotated[
+    list[int] | None,
+    strawberry.argument(description="Only these contract periods (cohort years)."),
+]
+UpdatedSince = Annotated[
+    dt.datetime | None, strawberry.argument(description="Only records changed at or after this.")
+]
+DeliveryPartnerId = Annotated[
+    uuid.UUID | None, strawberry.argument(description="Only this delivery partner (its apiId).")
+]
+
+
+@strawberry.type(description="Read the early career teacher services.")
+class Query:
+    viewer: ViewerInfo = strawberry.field(
+        resolver=resolve_viewer,
+        description="Who you are signed in as. Answers without credentials.",
+    )
+    node: relay.Node | None = relay.node(
+        description="Fetch any object by its global ID; null if it is not visible to you.",
+        permission_classes=[SignedIn],
+    )
+    nodes: list[relay.Node | None] = relay.node(
+        description="Fetch objects by global ID, in order; null for those not visible to you.",
+        permission_classes=[SignedIn],
+    )
+
+    @signed_in("A teacher by TRN or participant id; null if not visible to you.")
+    async def teacher(
+        self,
+        info: Info,
+        trn: Annotated[str | None, strawberry.argument(description="7-digit TRN.")] = None,
+        participant_id: Annotated[
+            uuid.UUID | None, strawberry.argument(description="The lead providers' participant id.")
+        ] = None,
+    ) -> Teacher | None:
+        if trn is None and participant_id is None:
+            from gateway.errors import BadUserInput
+
+            raise BadUserInput("Give trn or participantId.")
+        return await teachers_r.teacher_by_natural_key(ctx(info), trn, participant_id)
+
+    @signed_in(
+        "Teachers you may see, least recently updated first. For lead providers these are "
+        "the participants; the training filters apply to their training with you."
+    )
+    async def teachers(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        school_urn: Annotated[
+            str | None, strawberry.argument(description="Only teachers at this school (URN).")
+        ] = None,
+        updated_since: UpdatedSince = None,
+        cohorts: Cohorts = None,
+        training_status: Annotated[
+            TrainingStatus | None, strawberry.argument(description="Only this training status.")
+        ] = None,
+        participant_id: Annotated[
+            uuid.UUID | None, strawberry.argument(description="Only this participant.")
+        ] = None,
+        delivery_partner_id: DeliveryPartnerId = None,
+    ) -> relay.Connection[Teacher]:
+        filters = teachers_r.TeacherFilters(
+            school_urn=school_urn,
+            updated_since=updated_since,
+            cohorts=cohorts,
+            training_status=training_status,
+            participant_id=participant_id,
+            delivery_partner_id=delivery_partner_id,
+        )
+        return await teachers_r.teachers(ctx(info), filters, first, after)
+
+    @signed_in("A school by URN; null if not visible to you.")
+    async def school(
+        self, info: Info, urn: Annotated[str, strawberry.argument(description="6-digit URN.")]
+    ) -> School | None:
+        return await schools_r.school_by_urn(ctx(info), urn)
+
+    @signed_in("Schools you may see, by URN.")
+    async def schools(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        cohort: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Schools that can partner in this cohort: eligible, or partnered."
+            ),
+        ] = None,
+        eligible: Annotated[
+            bool | None, strawberry.argument(description="Only eligible (or ineligible) schools.")
+        ] = None,
+        name_contains: Annotated[
+            str | None, strawberry.argument(description="Case-insensitive part of the name.")
+        ] = None,
+    ) -> relay.Connection[School]:
+        return await schools_r.schools(
+            ctx(info),
+            cohort=cohort,
+            eligible=eligible,
+            name_contains=name_contains,
+            first=first,
+            after=after,
+        )
+
+    @signed_in(
+        "Induction periods you may see, oldest first; for an appropriate body, its caseload."
+    )
+    async def induction_periods(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        current: Annotated[
+            bool | None,
+            strawberry.argument(description="True: open claims; false: finished; null: all."),
+        ] = None,
+        appropriate_body_id: Annotated[
+            int | None, strawberry.argument(description="Only this appropriate body's periods.")
+        ] = None,
+    ) -> relay.Connection[InductionPeriod]:
+        return await inductions_r.induction_periods(
+            ctx(info),
+            current=current,
+            appropriate_body_id=appropriate_body_id,
+            first=first,
+            after=after,
+        )
+
+    @signed_in("Every appropriate body, by name.")
+    async def appropriate_bodies(self, info: Info) -> list[AppropriateBody]:
+        return await inductions_r.appropriate_bodies(ctx(info))
+
+    @signed_in("Every lead provider, by name.")
+    async def lead_providers(self, info: Info) -> list[LeadProvider]:
+        return await training_r.lead_providers(ctx(info))
+
+    @signed_in("Every contract period (cohort), oldest first.")
+    async def contract_periods(self, info: Info) -> list[ContractPeriod]:
+        return await training_r.contract_periods(ctx(info))
+
+    @signed_in("Delivery partners by name; for a lead provider, the ones it works with.")
+    async def delivery_partners(
+        self, info: Info, first: First = None, after: After = None, cohorts: Cohorts = None
+    ) -> relay.Connection[DeliveryPartner]:
+        return await training_r.delivery_partners(
+            ctx(info), cohorts=cohorts, first=first, after=after
+        )
+
+    @signed_in("School partnerships you may see, least recently updated first.")
+    async def partnerships(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        cohorts: Cohorts = None,
+        updated_since: UpdatedSince = None,
+        delivery_partner_id: DeliveryPartnerId = None,
+    ) -> relay.Connection[SchoolPartnership]:
+        return await training_r.partnerships(
+            ctx(info),
+            cohorts=cohorts,
+            updated_since=updated_since,
+            delivery_partner_id=delivery_partner_id,
+            first=first,
+            after=after,
+        )
+
+    @signed_in("Declarations you may see, least recently updated first.")
+    async def declarations(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        cohorts: Cohorts = None,
+        updated_since: UpdatedSince = None,
+        participant_id: Annotated[
+            uuid.UUID | None, strawberry.argument(description="Only this participant.")
+        ] = None,
+        delivery_partner_id: DeliveryPartnerId = None,
+    ) -> relay.Connection[Declaration]:
+        return await payments_r.declarations(
+            ctx(info),
+            cohorts=cohorts,
+            updated_since=updated_since,
+            participant_id=participant_id,
+            delivery_partner_id=delivery_partner_id,
+            first=first,
+            after=after,
+        )
+
+    @signed_in("Statements you may see (lead providers: output statements), by payment date.")
+    async def statements(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        cohorts: Cohorts = None,
+        updated_since: UpdatedSince = None,
+        fee_type: Annotated[
+            FeeType | None, strawberry.argument(description="Only output or service statements.")
+        ] = None,
+    ) -> relay.Connection[Statement]:
+        return await payments_r.statements(
+            ctx(info),
+            cohorts=cohorts,
+            updated_since=updated_since,
+            fee_type=fee_type,
+            first=first,
+            after=after,
+        )

@@ -1,0 +1,303 @@
+"""Schools in the graph: the school and the periods teachers spend there."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.auth import policy
+from gateway.models import inductions as im
+from gateway.models import schools as sm
+from gateway.models import teachers as tm
+from gateway.models import training as trm
+from gateway.rules import derived
+from gateway.schema.base import ModelNode, ctx, gql_enum
+
+if TYPE_CHECKING:
+    from gateway.schema.inductions import AppropriateBody
+    from gateway.schema.teachers import Teacher
+    from gateway.schema.training import SchoolPartnership, TrainingPeriod
+
+SchoolType = gql_enum(
+    sm.SchoolType,
+    "SchoolType",
+    "Establishment type, as Get Information About Schools names it.",
+    {t: t.value.replace("_", " ").capitalize() + "." for t in sm.SchoolType},
+)
+SchoolPhase = gql_enum(
+    sm.SchoolPhase,
+    "SchoolPhase",
+    "Phase of education.",
+    {p: p.value.replace("_", " ").capitalize() + " phase." for p in sm.SchoolPhase},
+)
+SchoolStatus = gql_enum(
+    sm.SchoolStatus,
+    "SchoolStatus",
+    "Whether the school is open.",
+    {
+        sm.SchoolStatus.OPEN: "Open.",
+        sm.SchoolStatus.CLOSED: "Closed.",
+        sm.SchoolStatus.PROPOSED_TO_CLOSE: "Open, but proposed to close.",
+        sm.SchoolStatus.PROPOSED_TO_OPEN: "Not yet open.",
+    },
+)
+WorkingPattern = gql_enum(
+    sm.WorkingPattern,
+    "WorkingPattern",
+    "How much the teacher works.",
+    {sm.WorkingPattern.PART_TIME: "Part time.", sm.WorkingPattern.FULL_TIME: "Full time."},
+)
+ParticipantStatus = gql_enum(
+    derived.ParticipantStatus,
+    "ParticipantStatus",
+    "Where the teacher stands at the school today.",
+    {
+        derived.ParticipantStatus.ACTIVE: "At the school now, with no end date.",
+        derived.ParticipantStatus.JOINING: "Starts at the school in the future.",
+        derived.ParticipantStatus.LEAVING: "At the school now, with an end date.",
+        derived.ParticipantStatus.LEFT: "Has left the school.",
+    },
+)
+
+CurrentArg = Annotated[
+    bool | None,
+    strawberry.argument(description="True: only open periods; false: only finished; null: all."),
+]
+
+
+def _current_filter(model: type, current: bool | None) -> tuple[str, object | None]:
+    if current is None:
+        return "", None
+    return f"current={current}", (
+        model.finished_on.is_(None) if current else model.finished_on.is_not(None)
+    )
+
+
+@strawberry.type(description="A school in England (or a British school overseas) in GIAS.")
+class School(ModelNode):
+    model: ClassVar[type] = sm.School
+    row: strawberry.Private[sm.School]
+    id: relay.NodeID[int]
+    urn: str = strawberry.field(description="Unique reference number: 6 digits.")
+    name: str = strawberry.field(description="The school's name.")
+    type: SchoolType = strawberry.field(description="Establishment type.")
+    phase: SchoolPhase = strawberry.field(description="Phase of education.")
+    status: SchoolStatus = strawberry.field(description="Open, closed or proposed to change.")
+    local_authority_name: str = strawberry.field(description="The local authority.")
+    in_england: bool = strawberry.field(description="True when the school is in England.")
+    section_41_approved: bool = strawberry.field(
+        description="Independent special school approved under section 41."
+    )
+    induction_tutor_name: str | None = strawberry.field(description="The induction tutor.")
+
+    @strawberry.field(description="State-funded establishment type.")
+    def state_funded(self) -> bool:
+        return self.row.state_funded
+
+    @strawberry.field(
+        description="Eligible for funded training: open, in England, and state-funded or "
+        "independent with section 41 approval."
+    )
+    def eligible(self) -> bool:
+        return self.row.eligible
+
+    @strawberry.field(
+        description="The induction tutor's email: only the school itself and DfE admin."
+    )
+    def induction_tutor_email(self, info: Info) -> str | None:
+        viewer = ctx(info).require_viewer()
+        if policy.may_read_induction_tutor_email(viewer, school_id=self.row.id):
+            return self.row.induction_tutor_email
+        return None
+
+    @strawberry.field(description="ECT periods at this school you may see, oldest first.")
+    async def ect_at_school_periods(
+        self, info: Info, current: CurrentArg = None
+    ) -> list[ECTAtSchoolPeriod]:
+        name, where = _current_filter(sm.ECTAtSchoolPeriod, current)
+        rows = await ctx(info).loaders.by_key(
+            sm.ECTAtSchoolPeriod,
+            sm.ECTAtSchoolPeriod.school_id,
+            order_by=[sm.ECTAtSchoolPeriod.started_on],
+            where=where,
+            name=name,
+        ).load(self.row.id)
+        return ECTAtSchoolPeriod.many(rows)
+
+    @strawberry.field(description="Mentor periods at this school you may see, oldest first.")
+    async def mentor_at_school_periods(
+        self, info: Info, current: CurrentArg = None
+    ) -> list[MentorAtSchoolPeriod]:
+        name, where = _current_filter(sm.MentorAtSchoolPeriod, current)
+        rows = await ctx(info).loaders.by_key(
+            sm.MentorAtSchoolPeriod,
+            sm.MentorAtSchoolPeriod.school_id,
+            order_by=[sm.MentorAtSchoolPeriod.started_on],
+            where=where,
+            name=name,
+        ).load(self.row.id)
+        return MentorAtSchoolPeriod.many(rows)
+
+    @strawberry.field(description="The school's partnerships you may see, by contract period.")
+    async def partnerships(
+        self,
+        info: Info,
+        cohort: Annotated[
+            int | None, strawberry.argument(description="Only this contract period (year).")
+        ] = None,
+    ) -> list[Annotated[SchoolPartnership, strawberry.lazy("gateway.schema.training")]]:
+        from gateway.schema.training import SchoolPartnership
+
+        where = None if cohort is None else trm.SchoolPartnership.contract_period_year == cohort
+        rows = await ctx(info).loaders.by_key(
+            trm.SchoolPartnership,
+            trm.SchoolPartnership.school_id,
+            order_by=[trm.SchoolPartnership.contract_period_year],
+            where=where,
+            name=f"cohort={cohort}",
+        ).load(self.row.id)
+        return SchoolPartnership.many(rows)
+
+
+@strawberry.interface(
+    name="AtSchoolPeriod", description="A period a teacher spends at a school in one role."
+)
+class _AtSchool(ModelNode):
+
+    started_on: dt.date = strawberry.field(description="First day at the school in this role.")
+    finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
+
+    @strawberry.field(description="The teacher.")
+    async def teacher(
+        self, info: Info
+    ) -> Annotated[Teacher, strawberry.lazy("gateway.schema.teachers")] | None:
+        from gateway.schema.teachers import Teacher
+
+        return Teacher.maybe(await ctx(info).loaders.load(tm.Teacher, self.row.teacher_id))
+
+    @strawberry.field(description="The school.")
+    async def school(self, info: Info) -> School | None:
+        return School.maybe(await ctx(info).loaders.load(sm.School, self.row.school_id))
+
+    @strawberry.field(description="Active, joining, leaving or left, as of today.")
+    def participant_status(self, info: Info) -> ParticipantStatus:
+        return derived.participant_status(self.row.started_on, self.row.finished_on, ctx(info).today)
+
+    @strawberry.field(
+        description="Contact email: only the employing school, the appropriate body "
+        "supervising the teacher now, and DfE admin; null for everyone else."
+    )
+    async def email(self, info: Info) -> str | None:
+        c = ctx(info)
+        viewer = c.require_viewer()
+        supervising = None
+        if viewer.role.value == "appropriate_body_user":
+            periods = await c.loaders.by_key(
+                im.InductionPeriod,
+                im.InductionPeriod.teacher_id,
+                where=im.InductionPeriod.finished_on.is_(None),
+                name="open",
+            ).load(self.row.teacher_id)
+            supervising = periods[0].appropriate_body_id if periods else None
+        if policy.may_read_email(
+            viewer, school_id=self.row.school_id, supervising_appropriate_body_id=supervising
+        ):
+            return self.row.email
+        return None
+
+    async def _training(self, info: Info, column: object) -> list[trm.TrainingPeriod]:
+        return await ctx(info).loaders.by_key(
+            trm.TrainingPeriod, column, order_by=[trm.TrainingPeriod.started_on]
+        ).load(self.row.id)
+
+
+@strawberry.type(description="An early career teacher employed at a school for a period.")
+class ECTAtSchoolPeriod(_AtSchool):
+    model: ClassVar[type] = sm.ECTAtSchoolPeriod
+    row: strawberry.Private[sm.ECTAtSchoolPeriod]
+    id: relay.NodeID[int]
+    working_pattern: WorkingPattern = strawberry.field(description="Full or part time.")
+
+    @strawberry.field(description="The appropriate body the school expects to supervise.")
+    async def school_reported_appropriate_body(
+        self, info: Info
+    ) -> Annotated[AppropriateBody, strawberry.lazy("gateway.schema.inductions")] | None:
+        from gateway.schema.inductions import AppropriateBody
+
+        return AppropriateBody.maybe(
+            await ctx(info).loaders.load(
+                im.AppropriateBody, self.row.school_reported_appropriate_body_id
+            )
+        )
+
+    @strawberry.field(description="Who mentors (mentored) this ECT, oldest first.")
+    async def mentorship_periods(self, info: Info) -> list[MentorshipPeriod]:
+        rows = await ctx(info).loaders.by_key(
+            sm.MentorshipPeriod,
+            sm.MentorshipPeriod.ect_at_school_period_id,
+            order_by=[sm.MentorshipPeriod.started_on],
+        ).load(self.row.id)
+        return MentorshipPeriod.many(rows)
+
+    @strawberry.field(description="Training during this period, oldest first.")
+    async def training_periods(
+        self, info: Info
+    ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
+        from gateway.schema.training import TrainingPeriod
+
+        return TrainingPeriod.many(
+            await self._training(info, trm.TrainingPeriod.ect_at_school_period_id)
+        )
+
+
+@strawberry.type(description="A mentor at a school for a period (a mentor may be at several).")
+class MentorAtSchoolPeriod(_AtSchool):
+    model: ClassVar[type] = sm.MentorAtSchoolPeriod
+    row: strawberry.Private[sm.MentorAtSchoolPeriod]
+    id: relay.NodeID[int]
+
+    @strawberry.field(description="The ECTs this mentor mentors (mentored), oldest first.")
+    async def mentorship_periods(self, info: Info) -> list[MentorshipPeriod]:
+        rows = await ctx(info).loaders.by_key(
+            sm.MentorshipPeriod,
+            sm.MentorshipPeriod.mentor_at_school_period_id,
+            order_by=[sm.MentorshipPeriod.started_on],
+        ).load(self.row.id)
+        return MentorshipPeriod.many(rows)
+
+    @strawberry.field(description="The mentor's training during this period, oldest first.")
+    async def training_periods(
+        self, info: Info
+    ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
+        from gateway.schema.training import TrainingPeriod
+
+        return TrainingPeriod.many(
+            await self._training(info, trm.TrainingPeriod.mentor_at_school_period_id)
+        )
+
+
+@strawberry.type(description="An ECT mentored by a mentor at the same school for a period.")
+class MentorshipPeriod(ModelNode):
+    model: ClassVar[type] = sm.MentorshipPeriod
+    row: strawberry.Private[sm.MentorshipPeriod]
+    id: relay.NodeID[int]
+    started_on: dt.date = strawberry.field(description="First day of the mentorship.")
+    finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
+
+    @strawberry.field(description="The mentored ECT's period at the school.")
+    async def mentee(self, info: Info) -> ECTAtSchoolPeriod | None:
+        return ECTAtSchoolPeriod.maybe(
+            await ctx(info).loaders.load(sm.ECTAtSchoolPeriod, self.row.ect_at_school_period_id)
+        )
+
+    @strawberry.field(description="The mentor's period at the school.")
+    async def mentor(self, info: Info) -> MentorAtSchoolPeriod | None:
+        return MentorAtSchoolPeriod.maybe(
+            await ctx(info).loaders.load(
+                sm.MentorAtSchoolPeriod, self.row.mentor_at_school_period_id
+            )
+        )

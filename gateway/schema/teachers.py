@@ -1,0 +1,178 @@
+"""Teachers in the graph: the teacher, their derived statuses and their periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.models import inductions as im
+from gateway.models import schools as sm
+from gateway.models import teachers as tm
+from gateway.models import training as trm
+from gateway.rules import derived
+from gateway.schema.base import ModelNode, ctx, gql_enum
+
+if TYPE_CHECKING:
+    from gateway.schema.inductions import InductionExtension, InductionPeriod
+    from gateway.schema.schools import ECTAtSchoolPeriod, MentorAtSchoolPeriod
+    from gateway.schema.training import TrainingPeriod
+
+TRSInductionStatus = gql_enum(
+    tm.TRSInductionStatus,
+    "TRSInductionStatus",
+    "Induction status as the Teaching Record System holds it.",
+    {
+        tm.TRSInductionStatus.NONE: "No induction recorded.",
+        tm.TRSInductionStatus.REQUIRED_TO_COMPLETE: "Must complete induction.",
+        tm.TRSInductionStatus.IN_PROGRESS: "Induction under way.",
+        tm.TRSInductionStatus.PASSED: "Passed induction.",
+        tm.TRSInductionStatus.FAILED: "Failed induction.",
+        tm.TRSInductionStatus.EXEMPT: "Exempt from induction.",
+    },
+)
+
+InductionStatus = gql_enum(
+    derived.InductionStatus,
+    "InductionStatus",
+    "Where the teacher's induction stands, derived from their induction periods.",
+    {
+        derived.InductionStatus.NOT_STARTED: "No appropriate body has claimed the teacher yet.",
+        derived.InductionStatus.IN_PROGRESS: "An induction period is open.",
+        derived.InductionStatus.PAUSED: "Claimed before, released, no period open now.",
+        derived.InductionStatus.PASSED: "An appropriate body recorded a pass.",
+        derived.InductionStatus.FAILED: "An appropriate body recorded a fail.",
+        derived.InductionStatus.EXEMPT: "Exempt according to the Teaching Record System.",
+    },
+)
+
+
+@strawberry.type(description="A teacher: an early career teacher, a mentor, or both over time.")
+class Teacher(ModelNode):
+    model: ClassVar[type] = tm.Teacher
+    row: strawberry.Private[tm.Teacher]
+    id: relay.NodeID[int]
+    trn: str | None = strawberry.field(
+        description="Teacher reference number: 7 digits; null for a flagged trnless teacher."
+    )
+    trnless: bool = strawberry.field(description="True when the teacher has no TRN yet.")
+    trs_first_name: str = strawberry.field(description="First name held by the TRS.")
+    trs_last_name: str = strawberry.field(description="Last name held by the TRS.")
+    corrected_name: str | None = strawberry.field(description="Full name as corrected by a school.")
+
+    @strawberry.field(
+        description="The lead providers' participant id (a UUID that never changes)."
+    )
+    def participant_id(self) -> uuid.UUID:
+        return self.row.api_id
+
+    @strawberry.field(description="The name to show: the corrected name, else the TRS names.")
+    def full_name(self) -> str:
+        return self.row.full_name
+
+    @strawberry.field(description="Date qualified teacher status was awarded (TRS).")
+    def qts_awarded_on(self) -> dt.date | None:
+        return self.row.trs_qts_awarded_on
+
+    @strawberry.field(description="Induction status as held by the Teaching Record System.")
+    def trs_induction_status(self) -> TRSInductionStatus:
+        return self.row.trs_induction_status
+
+    @strawberry.field(description="When anything a lead provider sees about the teacher changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.api_updated_at
+
+    @strawberry.field(description="Induction status derived from the induction periods.")
+    async def induction_status(self, info: Info) -> InductionStatus:
+        periods = await _induction_facts(info, self.row.id)
+        return derived.induction_status(periods, self.row.trs_induction_status)
+
+    @strawberry.field(
+        description="Eligible for funding: an induction period covers today and the teacher "
+        "has an ECT period."
+    )
+    async def eligible_for_funding(self, info: Info) -> bool:
+        c = ctx(info)
+        periods = await _induction_facts(info, self.row.id)
+        ect = await c.loaders.by_key(sm.ECTAtSchoolPeriod, sm.ECTAtSchoolPeriod.teacher_id).load(
+            self.row.id
+        )
+        return derived.eligible_for_funding(periods, bool(ect), c.today)
+
+    @strawberry.field(description="The teacher's ECT periods at schools you may see, oldest first.")
+    async def ect_at_school_periods(
+        self, info: Info
+    ) -> list[Annotated[ECTAtSchoolPeriod, strawberry.lazy("gateway.schema.schools")]]:
+        from gateway.schema.schools import ECTAtSchoolPeriod
+
+        rows = await ctx(info).loaders.by_key(
+            sm.ECTAtSchoolPeriod,
+            sm.ECTAtSchoolPeriod.teacher_id,
+            order_by=[sm.ECTAtSchoolPeriod.started_on],
+        ).load(self.row.id)
+        return ECTAtSchoolPeriod.many(rows)
+
+    @strawberry.field(description="The teacher's mentor periods at schools you may see.")
+    async def mentor_at_school_periods(
+        self, info: Info
+    ) -> list[Annotated[MentorAtSchoolPeriod, strawberry.lazy("gateway.schema.schools")]]:
+        from gateway.schema.schools import MentorAtSchoolPeriod
+
+        rows = await ctx(info).loaders.by_key(
+            sm.MentorAtSchoolPeriod,
+            sm.MentorAtSchoolPeriod.teacher_id,
+            order_by=[sm.MentorAtSchoolPeriod.started_on],
+        ).load(self.row.id)
+        return MentorAtSchoolPeriod.many(rows)
+
+    @strawberry.field(description="The teacher's induction periods, oldest first.")
+    async def induction_periods(
+        self, info: Info
+    ) -> list[Annotated[InductionPeriod, strawberry.lazy("gateway.schema.inductions")]]:
+        from gateway.schema.inductions import InductionPeriod
+
+        rows = await ctx(info).loaders.by_key(
+            im.InductionPeriod, im.InductionPeriod.teacher_id, order_by=[im.InductionPeriod.started_on]
+        ).load(self.row.id)
+        return InductionPeriod.many(rows)
+
+    @strawberry.field(description="Extensions to the teacher's induction.")
+    async def induction_extensions(
+        self, info: Info
+    ) -> list[Annotated[InductionExtension, strawberry.lazy("gateway.schema.inductions")]]:
+        from gateway.schema.inductions import InductionExtension
+
+        rows = await ctx(info).loaders.by_key(
+            im.InductionExtension, im.InductionExtension.teacher_id
+        ).load(self.row.id)
+        return InductionExtension.many(rows)
+
+    @strawberry.field(
+        description="Training periods you may see (for a lead provider: its enrolments), "
+        "oldest first."
+    )
+    async def training_periods(
+        self, info: Info
+    ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
+        from gateway.schema.training import TrainingPeriod
+
+        rows = await ctx(info).loaders.by_key(
+            trm.TrainingPeriod, trm.TrainingPeriod.teacher_id, order_by=[trm.TrainingPeriod.started_on]
+        ).load(self.row.id)
+        return TrainingPeriod.many(rows)
+
+
+async def _induction_facts(info: Info, teacher_id: int) -> list[im.InductionPeriod]:
+    """Induction periods read only to derive statuses (see policy.induction_facts)."""
+    from gateway.auth import policy
+
+    return await ctx(info).loaders.by_key(
+        im.InductionPeriod,
+        im.InductionPeriod.teacher_id,
+        rule=policy.induction_facts,
+        name="facts",
+    ).load(teacher_id)

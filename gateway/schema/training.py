@@ -1,0 +1,297 @@
+"""Training in the graph: providers, cohorts, partnerships, schedules, training periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.models import payments as pm
+from gateway.models import schools as sm
+from gateway.models import teachers as tm
+from gateway.models import training as trm
+from gateway.rules import derived
+from gateway.schema.base import ModelNode, ctx, gql_enum
+from gateway.schema.inductions import TrainingProgramme
+from gateway.schema.schools import ParticipantStatus
+
+if TYPE_CHECKING:
+    from gateway.schema.payments import Declaration
+    from gateway.schema.schools import School
+    from gateway.schema.teachers import Teacher
+
+TrainingStatus = gql_enum(
+    derived.TrainingStatus,
+    "TrainingStatus",
+    "Whether the participant is training, paused or stopped with this provider.",
+    {
+        derived.TrainingStatus.ACTIVE: "Training.",
+        derived.TrainingStatus.DEFERRED: "Training paused (deferred) with a reason.",
+        derived.TrainingStatus.WITHDRAWN: "Training stopped (withdrawn) with a reason.",
+    },
+)
+WithdrawalReason = gql_enum(
+    trm.WithdrawalReason,
+    "WithdrawalReason",
+    "Why a participant was withdrawn.",
+    {r: r.value.replace("_", " ").capitalize() + "." for r in trm.WithdrawalReason},
+)
+DeferralReason = gql_enum(
+    trm.DeferralReason,
+    "DeferralReason",
+    "Why a participant's training was deferred.",
+    {r: r.value.replace("_", " ").capitalize() + "." for r in trm.DeferralReason},
+)
+
+
+@strawberry.enum(description="Whether the participant trains as an ECT or as a mentor.")
+class ParticipantType(enum.Enum):
+    ECT = strawberry.enum_value("ect", description="An early career teacher.")
+    MENTOR = strawberry.enum_value("mentor", description="A mentor.")
+
+
+@strawberry.type(description="An organisation contracted to deliver provider-led training.")
+class LeadProvider(ModelNode):
+    model: ClassVar[type] = trm.LeadProvider
+    row: strawberry.Private[trm.LeadProvider]
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="The lead provider's name.")
+
+    @strawberry.field(description="The lead provider's id in the Lead Provider API.")
+    def api_id(self) -> uuid.UUID:
+        return self.row.api_id
+
+
+@strawberry.type(description="An organisation delivering training for lead providers.")
+class DeliveryPartner(ModelNode):
+    model: ClassVar[type] = trm.DeliveryPartner
+    row: strawberry.Private[trm.DeliveryPartner]
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="The delivery partner's name.")
+
+    @strawberry.field(description="The delivery partner id used by the Lead Provider API.")
+    def api_id(self) -> uuid.UUID:
+        return self.row.api_id
+
+
+@strawberry.type(description="A cohort: the contract period that starts in June of `year`.")
+class ContractPeriod:
+    row: strawberry.Private[trm.ContractPeriod]
+
+    @strawberry.field(description="The year the contract period starts (the cohort).")
+    def year(self) -> int:
+        return self.row.year
+
+    @strawberry.field(description="First day of the contract period.")
+    def started_on(self) -> dt.date:
+        return self.row.started_on
+
+    @strawberry.field(description="Last day of the contract period.")
+    def finished_on(self) -> dt.date:
+        return self.row.finished_on
+
+    @strawberry.field(description="When payments were frozen; null while declarations are open.")
+    def payments_frozen_at(self) -> dt.datetime | None:
+        return self.row.payments_frozen_at
+
+    @strawberry.field(description="Mentors are funded in this contract period (2025 onwards).")
+    def mentor_funding_enabled(self) -> bool:
+        return self.row.mentor_funding_enabled
+
+    @strawberry.field(description="Uplift fees are paid in this contract period (2021 to 2024).")
+    def uplift_fees_enabled(self) -> bool:
+        return self.row.uplift_fees_enabled
+
+
+@strawberry.type(description="A schedule of declaration windows in one contract period.")
+class Schedule:
+    row: strawberry.Private[trm.Schedule]
+
+    @strawberry.field(description="E.g. ecf-standard-september.")
+    def identifier(self) -> str:
+        return self.row.identifier
+
+    @strawberry.field(description="The contract period (cohort year).")
+    def cohort(self) -> int:
+        return self.row.contract_period_year
+
+
+@strawberry.type(description="A school working with a lead provider and delivery partner in a cohort.")
+class SchoolPartnership(ModelNode):
+    model: ClassVar[type] = trm.SchoolPartnership
+    row: strawberry.Private[trm.SchoolPartnership]
+    id: relay.NodeID[int]
+
+    @strawberry.field(description="The partnership id used by the Lead Provider API.")
+    def api_id(self) -> uuid.UUID:
+        return self.row.api_id
+
+    @strawberry.field(description="The contract period (cohort year).")
+    def cohort(self) -> int:
+        return self.row.contract_period_year
+
+    @strawberry.field(description="When the partnership was made.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="When the partnership last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at
+
+    @strawberry.field(description="The school.")
+    async def school(
+        self, info: Info
+    ) -> Annotated[School, strawberry.lazy("gateway.schema.schools")] | None:
+        from gateway.schema.schools import School
+
+        return School.maybe(await ctx(info).loaders.load(sm.School, self.row.school_id))
+
+    async def _lpdp(self, info: Info) -> trm.LeadProviderDeliveryPartnership | None:
+        return await ctx(info).loaders.load(
+            trm.LeadProviderDeliveryPartnership, self.row.lead_provider_delivery_partnership_id
+        )
+
+    @strawberry.field(description="The delivery partner.")
+    async def delivery_partner(self, info: Info) -> DeliveryPartner | None:
+        lpdp = await self._lpdp(info)
+        return DeliveryPartner.maybe(
+            lpdp and await ctx(info).loaders.load(trm.DeliveryPartner, lpdp.delivery_partner_id)
+        )
+
+    @strawberry.field(description="The lead provider.")
+    async def lead_provider(self, info: Info) -> LeadProvider | None:
+        lpdp = await self._lpdp(info)
+        alp = lpdp and await ctx(info).loaders.load(
+            trm.ActiveLeadProvider, lpdp.active_lead_provider_id
+        )
+        return LeadProvider.maybe(
+            alp and await ctx(info).loaders.load(trm.LeadProvider, alp.lead_provider_id)
+        )
+
+
+@strawberry.type(description="A withdrawal or deferral: when and why training stopped.")
+class TrainingStop:
+    reason: str = strawberry.field(description="The reason given by the lead provider.")
+    date: dt.datetime = strawberry.field(description="When it took effect.")
+
+
+@strawberry.type(
+    description="Training during one ECT or mentor period; for a lead provider, an enrolment."
+)
+class TrainingPeriod(ModelNode):
+    model: ClassVar[type] = trm.TrainingPeriod
+    row: strawberry.Private[trm.TrainingPeriod]
+    id: relay.NodeID[int]
+    started_on: dt.date = strawberry.field(description="First day of the training period.")
+    finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
+    training_programme: TrainingProgramme = strawberry.field(
+        description="Provider-led or school-led."
+    )
+
+    @strawberry.field(description="The training record id used by the Lead Provider API.")
+    def training_record_id(self) -> uuid.UUID:
+        return self.row.api_id
+
+    @strawberry.field(description="ECT or mentor.")
+    def participant_type(self) -> ParticipantType:
+        return ParticipantType.ECT if self.row.ect_at_school_period_id else ParticipantType.MENTOR
+
+    @strawberry.field(description="Active, deferred or withdrawn.")
+    def training_status(self) -> TrainingStatus:
+        return derived.training_status(self.row)
+
+    @strawberry.field(description="The withdrawal, if the participant was withdrawn.")
+    def withdrawal(self) -> TrainingStop | None:
+        r = self.row
+        if r.withdrawn_at is None:
+            return None
+        return TrainingStop(reason=r.withdrawal_reason.value, date=r.withdrawn_at)
+
+    @strawberry.field(description="The deferral, if training was deferred.")
+    def deferral(self) -> TrainingStop | None:
+        r = self.row
+        if r.deferred_at is None:
+            return None
+        return TrainingStop(reason=r.deferral_reason.value, date=r.deferred_at)
+
+    @strawberry.field(description="The participant.")
+    async def teacher(
+        self, info: Info
+    ) -> Annotated[Teacher, strawberry.lazy("gateway.schema.teachers")] | None:
+        from gateway.schema.teachers import Teacher
+
+        return Teacher.maybe(await ctx(info).loaders.load(tm.Teacher, self.row.teacher_id))
+
+    async def _at_school(self, info: Info) -> sm.ECTAtSchoolPeriod | sm.MentorAtSchoolPeriod | None:
+        loaders = ctx(info).loaders
+        if self.row.ect_at_school_period_id:
+            return await loaders.load(sm.ECTAtSchoolPeriod, self.row.ect_at_school_period_id)
+        return await loaders.load(sm.MentorAtSchoolPeriod, self.row.mentor_at_school_period_id)
+
+    @strawberry.field(description="Active, joining, leaving or left at the school, as of today.")
+    async def participant_status(self, info: Info) -> ParticipantStatus | None:
+        period = await self._at_school(info)
+        if period is None:
+            return None
+        return derived.participant_status(period.started_on, period.finished_on, ctx(info).today)
+
+    @strawberry.field(description="The school where this training happens.")
+    async def school(
+        self, info: Info
+    ) -> Annotated[School, strawberry.lazy("gateway.schema.schools")] | None:
+        from gateway.schema.schools import School
+
+        period = await self._at_school(info)
+        return School.maybe(period and await ctx(info).loaders.load(sm.School, period.school_id))
+
+    @strawberry.field(description="The school partnership (null for school-led training).")
+    async def school_partnership(self, info: Info) -> SchoolPartnership | None:
+        return SchoolPartnership.maybe(
+            await ctx(info).loaders.load(trm.SchoolPartnership, self.row.school_partnership_id)
+        )
+
+    @strawberry.field(description="The lead provider: the partnership's, else the one named in "
+                      "an expression of interest.")
+    async def lead_provider(self, info: Info) -> LeadProvider | None:
+        loaders = ctx(info).loaders
+        if self.row.school_partnership_id:
+            partnership = await self.school_partnership(info)
+            return await partnership.lead_provider(info) if partnership else None
+        alp = await loaders.load(trm.ActiveLeadProvider, self.row.expression_of_interest_id)
+        return LeadProvider.maybe(alp and await loaders.load(trm.LeadProvider, alp.lead_provider_id))
+
+    @strawberry.field(description="The delivery partner (null until a partnership exists).")
+    async def delivery_partner(self, info: Info) -> DeliveryPartner | None:
+        partnership = await self.school_partnership(info)
+        return await partnership.delivery_partner(info) if partnership else None
+
+    @strawberry.field(description="The schedule (null for school-led training).")
+    async def schedule(self, info: Info) -> Schedule | None:
+        row = await ctx(info).loaders.load(trm.Schedule, self.row.schedule_id)
+        return Schedule(row=row) if row else None
+
+    @strawberry.field(description="The cohort (contract period year) of this training.")
+    async def cohort(self, info: Info) -> int | None:
+        schedule = await self.schedule(info)
+        if schedule:
+            return schedule.row.contract_period_year
+        partnership = await self.school_partnership(info)
+        return partnership.row.contract_period_year if partnership else None
+
+    @strawberry.field(description="Declarations on this training you may see, oldest first.")
+    async def declarations(
+        self, info: Info
+    ) -> list[Annotated[Declaration, strawberry.lazy("gateway.schema.payments")]]:
+        from gateway.schema.payments import Declaration
+
+        rows = await ctx(info).loaders.by_key(
+            pm.Declaration,
+            pm.Declaration.training_period_id,
+            order_by=[pm.Declaration.declaration_date],
+        ).load(self.row.id)
+        return Declaration.many(rows)
