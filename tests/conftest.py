@@ -7,6 +7,7 @@ emptied at the start of the session: the suite owns it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -59,3 +60,48 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     await upgrade(database)
     yield database
     await database.dispose()
+
+
+# -- a seeded database and the app over it, for the graph tests --------------------------
+
+SEED_TODAY = dt.date(2026, 11, 29)
+GRAPH_SCHEMA = "graph_tests"
+
+
+@pytest.fixture(scope="session")
+async def seeded_db(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """A second database (SQLite file, or PostgreSQL schema) seeded once at scale 0.01.
+
+    Kept apart from ``db`` because the seed tests reset and reseed that one.
+    """
+    from gateway.seed import seed_database
+
+    if make_url(database_url).get_backend_name() == "postgresql":
+        engine = create_engine(database_url)
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {GRAPH_SCHEMA} CASCADE"))
+            await conn.execute(sa.text(f"CREATE SCHEMA {GRAPH_SCHEMA}"))
+        await engine.dispose()
+        url = database_url
+        kwargs = {"connect_args": {"server_settings": {"search_path": GRAPH_SCHEMA}}}
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('graph')}/graph.db"
+        kwargs = {}
+    settings = Settings(environment="test", database_url=url, jwt_secret="test-secret-" + "x" * 40)
+    database = Database(settings, **kwargs)
+    await upgrade(database)
+    await seed_database(database, scale=0.01, seed=7, today=SEED_TODAY)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def client(seeded_db: Database):
+    import httpx
+
+    from gateway.app import create_app
+
+    app = create_app(seeded_db.settings, database=seeded_db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+        yield c

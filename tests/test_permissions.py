@@ -1,0 +1,235 @@
+"""The permission matrix: every operation and a set of probes, for every role.
+
+Whatever comes back is checked against the database with plain SQL written here,
+independently of the policy module: a returned object outside the caller's scope
+fails the test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from gateway.auth.viewer import Role
+from gateway.db import Database
+from tests.graph import Caller, callers, decode_global_id, global_id, gql
+
+OPERATIONS = Path(__file__).parent.parent / "operations"
+
+LP_TRAINING = """
+    SELECT tp.id, tp.teacher_id, tp.ect_at_school_period_id, tp.mentor_at_school_period_id,
+           tp.school_partnership_id
+    FROM training_periods tp
+    LEFT JOIN school_partnerships sp ON sp.id = tp.school_partnership_id
+    LEFT JOIN lead_provider_delivery_partnerships lpdp
+           ON lpdp.id = sp.lead_provider_delivery_partnership_id
+    LEFT JOIN active_lead_providers alp ON alp.id = lpdp.active_lead_provider_id
+    LEFT JOIN active_lead_providers eoi ON eoi.id = tp.expression_of_interest_id
+    WHERE alp.lead_provider_id = :org OR eoi.lead_provider_id = :org
+"""
+AB_TEACHERS = "SELECT teacher_id FROM induction_periods WHERE appropriate_body_id = :org"
+SCHOOL_TEACHERS = """
+    SELECT teacher_id FROM ect_at_school_periods WHERE school_id = :org
+    UNION SELECT teacher_id FROM mentor_at_school_periods WHERE school_id = :org
+"""
+
+# In scope when the query returns a row; types not listed for a role are never visible.
+SCOPE: dict[Role, dict[str, str]] = {
+    Role.SCHOOL_USER: {
+        "Teacher": f"SELECT 1 WHERE :pk IN ({SCHOOL_TEACHERS})",
+        "School": "SELECT 1 WHERE :pk = :org",
+        "ECTAtSchoolPeriod": "SELECT 1 FROM ect_at_school_periods WHERE id = :pk AND school_id = :org",
+        "MentorAtSchoolPeriod": "SELECT 1 FROM mentor_at_school_periods WHERE id = :pk AND school_id = :org",
+        "MentorshipPeriod": """SELECT 1 FROM mentorship_periods m
+            JOIN ect_at_school_periods e ON e.id = m.ect_at_school_period_id
+            WHERE m.id = :pk AND e.school_id = :org""",
+        "TrainingPeriod": """SELECT 1 FROM training_periods tp
+            LEFT JOIN ect_at_school_periods e ON e.id = tp.ect_at_school_period_id
+            LEFT JOIN mentor_at_school_periods mp ON mp.id = tp.mentor_at_school_period_id
+            WHERE tp.id = :pk AND (e.school_id = :org OR mp.school_id = :org)""",
+        "InductionPeriod": f"""SELECT 1 FROM induction_periods WHERE id = :pk
+            AND teacher_id IN ({SCHOOL_TEACHERS})""",
+        "InductionExtension": f"""SELECT 1 FROM induction_extensions WHERE id = :pk
+            AND teacher_id IN ({SCHOOL_TEACHERS})""",
+        "SchoolPartnership": "SELECT 1 FROM school_partnerships WHERE id = :pk AND school_id = :org",
+    },
+    Role.APPROPRIATE_BODY_USER: {
+        "Teacher": f"SELECT 1 WHERE :pk IN ({AB_TEACHERS})",
+        "InductionPeriod": f"""SELECT 1 FROM induction_periods WHERE id = :pk
+            AND teacher_id IN ({AB_TEACHERS})""",
+        "InductionExtension": f"""SELECT 1 FROM induction_extensions WHERE id = :pk
+            AND teacher_id IN ({AB_TEACHERS})""",
+        "ECTAtSchoolPeriod": f"""SELECT 1 FROM ect_at_school_periods WHERE id = :pk
+            AND teacher_id IN ({AB_TEACHERS})""",
+        "School": f"""SELECT 1 FROM ect_at_school_periods WHERE school_id = :pk
+            AND teacher_id IN ({AB_TEACHERS})""",
+        "TrainingPeriod": f"""SELECT 1 FROM training_periods tp
+            JOIN ect_at_school_periods e ON e.id = tp.ect_at_school_period_id
+            WHERE tp.id = :pk AND e.teacher_id IN ({AB_TEACHERS})""",
+        "SchoolPartnership": f"""SELECT 1 FROM training_periods tp
+            JOIN ect_at_school_periods e ON e.id = tp.ect_at_school_period_id
+            WHERE tp.school_partnership_id = :pk AND e.teacher_id IN ({AB_TEACHERS})""",
+    },
+    Role.LEAD_PROVIDER: {
+        "Teacher": f"SELECT 1 FROM ({LP_TRAINING}) t WHERE t.teacher_id = :pk",
+        "TrainingPeriod": f"SELECT 1 FROM ({LP_TRAINING}) t WHERE t.id = :pk",
+        "ECTAtSchoolPeriod": f"SELECT 1 FROM ({LP_TRAINING}) t WHERE t.ect_at_school_period_id = :pk",
+        "MentorAtSchoolPeriod": f"""SELECT 1 FROM ({LP_TRAINING}) t
+            WHERE t.mentor_at_school_period_id = :pk""",
+        "School": "SELECT 1 FROM schools WHERE id = :pk",
+        "SchoolPartnership": """SELECT 1 FROM school_partnerships sp
+            JOIN lead_provider_delivery_partnerships lpdp
+              ON lpdp.id = sp.lead_provider_delivery_partnership_id
+            JOIN active_lead_providers alp ON alp.id = lpdp.active_lead_provider_id
+            WHERE sp.id = :pk AND alp.lead_provider_id = :org""",
+        "Declaration": f"""SELECT 1 FROM declarations d WHERE d.id = :pk AND (
+            d.lead_provider_id = :org OR (d.payment_status IN ('eligible', 'payable', 'paid')
+            AND d.teacher_id IN (SELECT teacher_id FROM ({LP_TRAINING}) t)))""",
+        "Statement": """SELECT 1 FROM statements WHERE id = :pk AND lead_provider_id = :org
+            AND fee_type = 'output'""",
+    },
+}
+PUBLIC_TYPES = {"LeadProvider", "DeliveryPartner", "AppropriateBody"}
+
+PROBES = [
+    """query { teachers(first: 100) { edges { node { id
+        ectAtSchoolPeriods { id email school { id } mentorshipPeriods { id mentor { id teacher { id } } } }
+        mentorAtSchoolPeriods { id email school { id } mentorshipPeriods { id mentee { id teacher { id } } } }
+        trainingPeriods { id school { id } schoolPartnership { id school { id } } declarations { id } }
+        inductionPeriods { id appropriateBody { id } }
+        inductionExtensions { id } } } } }""",
+    """query { schools(first: 100) { edges { node { id inductionTutorEmail
+        ectAtSchoolPeriods { id email teacher { id } trainingPeriods { id } }
+        mentorAtSchoolPeriods { id email teacher { id } }
+        partnerships { id deliveryPartner { id } } } } } }""",
+    """query { declarations(first: 100) { edges { node { id participant { id }
+        trainingPeriod { id teacher { id } } statement { id } } } } }""",
+    """query { statements(first: 100) { edges { node { id
+        declarations(first: 50) { edges { node { id participant { id } } } } } } } }""",
+    """query { partnerships(first: 100) { edges { node { id school { id
+        ectAtSchoolPeriods { id teacher { id } } } } } } }""",
+    """query { inductionPeriods(first: 100) { edges { node { id teacher { id } } } } }""",
+    """query { deliveryPartners(first: 100) { edges { node { id } } } }""",
+]
+
+
+def collect(value: Any, out: list[tuple[str, int]], emails: list[str]) -> None:
+    """Every object with a global id, and every non-null email, anywhere in a response."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "id" and isinstance(item, str):
+                out.append(decode_global_id(item))
+            elif key in ("email", "inductionTutorEmail") and item is not None:
+                emails.append(item)
+            else:
+                collect(item, out, emails)
+    elif isinstance(value, list):
+        for item in value:
+            collect(item, out, emails)
+
+
+async def operation_variables(db: Database, caller: Caller) -> dict[str, dict[str, Any]]:
+    """Variables for each operation document, chosen from the caller's own data."""
+    async with db.session() as s:
+        urn = await s.scalar(sa.text("SELECT urn FROM schools ORDER BY id LIMIT 1"))
+        trn = await s.scalar(sa.text("SELECT trn FROM teachers WHERE trn IS NOT NULL LIMIT 1"))
+        statement_id = await s.scalar(sa.text("SELECT id FROM statements ORDER BY id LIMIT 1"))
+        if caller.role is Role.SCHOOL_USER:
+            urn = await s.scalar(sa.text("SELECT urn FROM schools WHERE id = :o"), {"o": caller.org_id})
+            trn = await s.scalar(
+                sa.text(
+                    "SELECT t.trn FROM teachers t JOIN ect_at_school_periods e ON e.teacher_id = t.id "
+                    "WHERE e.school_id = :o AND t.trn IS NOT NULL LIMIT 1"
+                ),
+                {"o": caller.org_id},
+            )
+    return {
+        "SchoolDashboard": {"urn": urn},
+        "TeacherDetail": {"trn": trn},
+        "Caseload": {"current": None, "first": 100},
+        "Participants": {"first": 200},
+        "Declarations": {"first": 200},
+        "Partnerships": {"first": 100},
+        "SchoolsByCohort": {"cohort": 2025, "first": 100},
+        "DeliveryPartners": {"first": 100},
+        "Statements": {"first": 100},
+        "StatementView": {"id": global_id("Statement", statement_id), "first": 100},
+    }
+
+
+@pytest.fixture(scope="module")
+async def all_callers(seeded_db: Database) -> list[Caller]:
+    return await callers(seeded_db)
+
+
+async def test_every_role_sees_only_its_scope(client, seeded_db: Database, all_callers) -> None:
+    documents = sorted(OPERATIONS.glob("*/*.graphql"))
+    assert len(documents) >= 10
+    checked = 0
+    for caller in all_callers:
+        variables = await operation_variables(seeded_db, caller)
+        queries = [(d.stem, d.read_text(), variables[d.stem]) for d in documents]
+        queries += [(f"probe {i}", q, {}) for i, q in enumerate(PROBES)]
+        seen: list[tuple[str, int]] = []
+        emails: list[str] = []
+        for name, query, vars_ in queries:
+            result = await gql(client, query, caller.token, vars_)
+            assert "errors" not in result, (caller.label, name, result.get("errors"))
+            collect(result["data"], seen, emails)
+        if caller.role in (Role.FINANCE, Role.LEAD_PROVIDER):
+            assert emails == [], f"{caller.label} was shown contact details"
+        if caller.role in (Role.ADMIN, Role.FINANCE):
+            continue
+        scope = SCOPE[caller.role]
+        async with seeded_db.session() as s:
+            for type_name, pk in set(seen):
+                if type_name in PUBLIC_TYPES:
+                    continue
+                assert type_name in scope, f"{caller.label} saw a {type_name}"
+                row = await s.execute(sa.text(scope[type_name]), {"pk": pk, "org": caller.org_id})
+                assert row.first() is not None, f"{caller.label} saw {type_name} {pk} out of scope"
+                checked += 1
+    # The probes must have returned real data for the scoped roles, or the test proves nothing.
+    assert checked > 200
+
+
+async def test_node_of_an_out_of_scope_object_is_null(client, seeded_db, all_callers) -> None:
+    school_callers = [c for c in all_callers if c.role is Role.SCHOOL_USER]
+    own, other = school_callers[0], school_callers[1]
+    async with seeded_db.session() as s:
+        other_teacher = await s.scalar(
+            sa.text(
+                "SELECT teacher_id FROM ect_at_school_periods WHERE school_id = :o AND teacher_id "
+                "NOT IN (SELECT teacher_id FROM ect_at_school_periods WHERE school_id = :m "
+                "UNION SELECT teacher_id FROM mentor_at_school_periods WHERE school_id = :m) LIMIT 1"
+            ),
+            {"o": other.org_id, "m": own.org_id},
+        )
+    query = "query($id: ID!) { node(id: $id) { id ... on Teacher { fullName } } }"
+    variables = {"id": global_id("Teacher", other_teacher)}
+    as_other = await gql(client, query, other.token, variables)
+    assert as_other["data"]["node"]["id"] == variables["id"]
+    as_own = await gql(client, query, own.token, variables)
+    assert as_own == {"data": {"node": None}}
+
+
+async def test_email_is_shown_to_the_employing_school_and_hidden_from_finance(
+    client, all_callers
+) -> None:
+    query = """query { teachers(first: 20) { edges { node {
+        ectAtSchoolPeriods { email school { id } } } } } }"""
+    by_role = {c.role: c for c in all_callers}
+    school = by_role[Role.SCHOOL_USER]
+    result = await gql(client, query, school.token)
+    periods = [p for e in result["data"]["teachers"]["edges"] for p in e["node"]["ectAtSchoolPeriods"]]
+    assert periods and all(p["email"] for p in periods if p["email"] is not None)
+    assert any(p["email"] for p in periods)
+    admin = await gql(client, query, by_role[Role.ADMIN].token)
+    finance = await gql(client, query, by_role[Role.FINANCE].token)
+    admin_emails = [p["email"] for e in admin["data"]["teachers"]["edges"] for p in e["node"]["ectAtSchoolPeriods"]]
+    finance_emails = [p["email"] for e in finance["data"]["teachers"]["edges"] for p in e["node"]["ectAtSchoolPeriods"]]
+    assert any(admin_emails)
+    assert len(finance_emails) == len(admin_emails) and not any(finance_emails)
