@@ -189,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the date the data is as of (YYYY-MM-DD); default today",
     )
 
+    sub.add_parser("schema", help="print the GraphQL schema (SDL); schema.graphql is this")
+
     token = sub.add_parser("token", help="a development token (never in production)")
     token.add_argument("--role", required=True, help=", ".join(r.value for r in Role))
     token.add_argument("--school-urn", dest="school_urn")
@@ -211,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(cmd_seed(settings, args.scale, args.seed, args.reset, args.today))
         elif args.command == "token":
             print(asyncio.run(cmd_token(settings, args)))
+        elif args.command == "schema":
+            from gateway.schema import schema
+
+            print(schema.as_str())
         elif args.command == "serve":
             asyncio.run(cmd_prepare_serve(settings))
             serve(settings, args.host, args.port, args.reload)

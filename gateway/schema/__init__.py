@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 import strawberry
 from graphql import GraphQLError
@@ -23,7 +24,7 @@ def _code(error: GraphQLError) -> str | None:
         # Parse and validation errors (and relay's GlobalID parsing) carry no exception.
         return "BAD_USER_INPUT"
     name = type(original).__name__
-    if name == "GlobalIDValueError":
+    if name in ("GlobalIDValueError", "InvalidGlobalIDError"):
         return "BAD_USER_INPUT"
     return None
 
@@ -69,7 +70,27 @@ class CloseSession(SchemaExtension):
             await context.close()
 
 
+def _parse_uuid(value: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a UUID (e.g. 0f5a2c7e-...-...)") from None
+
+
+UUIDScalar = strawberry.scalar(
+    name="UUID",
+    description="A UUID, as the Lead Provider API writes ids (e.g. participant and record ids).",
+    serialize=str,
+    parse_value=_parse_uuid,
+)
+
 schema = strawberry.Schema(
     query=Query,
-    extensions=[ErrorCodes, ParserCache(maxsize=256), ValidationCache(maxsize=256), CloseSession],
+    scalar_overrides={uuid.UUID: UUIDScalar},
+    extensions=[
+        ErrorCodes,
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        CloseSession,
+    ],
 )
