@@ -57,10 +57,16 @@ async def test_bad_tokens_are_unauthenticated(client, seeded_db, case) -> None:
     past = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).timestamp())
     tokens = {
         "expired": jwt.encode(_claims(settings, exp=past), secret, algorithm="HS256"),
-        "wrong secret": jwt.encode(_claims(settings), "another-secret-" + "y" * 40, algorithm="HS256"),
+        "wrong secret": jwt.encode(
+            _claims(settings), "another-secret-" + "y" * 40, algorithm="HS256"
+        ),
         "alg none": jwt.encode(_claims(settings), None, algorithm="none"),
-        "wrong audience": jwt.encode(_claims(settings, aud="someone-else"), secret, algorithm="HS256"),
-        "wrong issuer": jwt.encode(_claims(settings, iss="https://evil.example"), secret, algorithm="HS256"),
+        "wrong audience": jwt.encode(
+            _claims(settings, aud="someone-else"), secret, algorithm="HS256"
+        ),
+        "wrong issuer": jwt.encode(
+            _claims(settings, iss="https://evil.example"), secret, algorithm="HS256"
+        ),
         "garbage": "not-a-token",
         "no role": jwt.encode(_claims(settings, role=None), secret, algorithm="HS256"),
     }
@@ -85,7 +91,9 @@ async def test_organisation_that_does_not_exist_is_forbidden(client, seeded_db) 
 
 
 async def test_signed_in_viewer_names_its_organisation(client, seeded_db) -> None:
-    token = mint_development_token(seeded_db.settings, Role.APPROPRIATE_BODY_USER, appropriate_body_id=1)
+    token = mint_development_token(
+        seeded_db.settings, Role.APPROPRIATE_BODY_USER, appropriate_body_id=1
+    )
     result = await gql(client, "{ viewer { authenticated role appropriateBody { name } } }", token)
     viewer = result["data"]["viewer"]
     assert viewer["authenticated"] is True and viewer["role"] == "APPROPRIATE_BODY_USER"
@@ -93,7 +101,13 @@ async def test_signed_in_viewer_names_its_organisation(client, seeded_db) -> Non
 
 
 @pytest.mark.parametrize(
-    "gid", ["garbage!", global_id("Teacher", 1)[:-3], global_id("NoSuchType", 1), global_id("Teacher", 0) + "x"]
+    "gid",
+    [
+        "garbage!",
+        global_id("Teacher", 1)[:-3],
+        global_id("NoSuchType", 1),
+        global_id("Teacher", 0) + "x",
+    ],
 )
 async def test_bad_global_ids_are_bad_user_input(client, seeded_db, gid) -> None:
     token = mint_development_token(seeded_db.settings, Role.ADMIN)

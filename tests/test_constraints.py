@@ -258,7 +258,13 @@ def ratios(band: str, output: str, service: str) -> dict[str, Any]:
 
 
 def dates(month: int, deadline: dt.date, payment: dt.date) -> dict[str, Any]:
-    return {"month": month, "deadline_date": deadline, "payment_date": payment}
+    fee_type = "output" if month in (1, 4, 8, 11) else "service"
+    return {
+        "month": month,
+        "deadline_date": deadline,
+        "payment_date": payment,
+        "fee_type": fee_type,
+    }
 
 
 def check(
@@ -341,6 +347,16 @@ CHECKS = [
             "paid_after_deadline",
         )
         for payment in (FEB, FEB - dt.timedelta(days=1))
+    ),
+    *(
+        check(
+            f"statement-fee-type-month-{month}-{fee_type}",
+            "statement",
+            [{"month": 3, "fee_type": "service"}, {"month": 4, "fee_type": "output"}],
+            {"month": month, "fee_type": fee_type},
+            "fee_type_follows_month",
+        )
+        for month, fee_type in ((2, "output"), (8, "service"))
     ),
     check(
         "training-both-ect-and-mentor",

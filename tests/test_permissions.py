@@ -138,7 +138,9 @@ async def operation_variables(db: Database, caller: Caller) -> dict[str, dict[st
         trn = await s.scalar(sa.text("SELECT trn FROM teachers WHERE trn IS NOT NULL LIMIT 1"))
         statement_id = await s.scalar(sa.text("SELECT id FROM statements ORDER BY id LIMIT 1"))
         if caller.role is Role.SCHOOL_USER:
-            urn = await s.scalar(sa.text("SELECT urn FROM schools WHERE id = :o"), {"o": caller.org_id})
+            urn = await s.scalar(
+                sa.text("SELECT urn FROM schools WHERE id = :o"), {"o": caller.org_id}
+            )
             trn = await s.scalar(
                 sa.text(
                     "SELECT t.trn FROM teachers t JOIN ect_at_school_periods e ON e.teacher_id = t.id "
@@ -224,12 +226,22 @@ async def test_email_is_shown_to_the_employing_school_and_hidden_from_finance(
     by_role = {c.role: c for c in all_callers}
     school = by_role[Role.SCHOOL_USER]
     result = await gql(client, query, school.token)
-    periods = [p for e in result["data"]["teachers"]["edges"] for p in e["node"]["ectAtSchoolPeriods"]]
+    periods = [
+        p for e in result["data"]["teachers"]["edges"] for p in e["node"]["ectAtSchoolPeriods"]
+    ]
     assert periods and all(p["email"] for p in periods if p["email"] is not None)
     assert any(p["email"] for p in periods)
     admin = await gql(client, query, by_role[Role.ADMIN].token)
     finance = await gql(client, query, by_role[Role.FINANCE].token)
-    admin_emails = [p["email"] for e in admin["data"]["teachers"]["edges"] for p in e["node"]["ectAtSchoolPeriods"]]
-    finance_emails = [p["email"] for e in finance["data"]["teachers"]["edges"] for p in e["node"]["ectAtSchoolPeriods"]]
+    admin_emails = [
+        p["email"]
+        for e in admin["data"]["teachers"]["edges"]
+        for p in e["node"]["ectAtSchoolPeriods"]
+    ]
+    finance_emails = [
+        p["email"]
+        for e in finance["data"]["teachers"]["edges"]
+        for p in e["node"]["ectAtSchoolPeriods"]
+    ]
     assert any(admin_emails)
     assert len(finance_emails) == len(admin_emails) and not any(finance_emails)

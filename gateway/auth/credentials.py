@@ -34,11 +34,16 @@ async def authenticate(
         )
     claims = jwt_tokens.decode(settings, token)
     if claims.role is Role.SCHOOL_USER:
-        school_id = await session.scalar(sa.select(School.id).where(School.urn == claims.school_urn))
+        school_id = await session.scalar(
+            sa.select(School.id).where(School.urn == claims.school_urn)
+        )
         if school_id is None:
             raise ForbiddenError("The token's school_urn is not a school this service knows.")
         return Viewer(
-            role=claims.role, subject=claims.subject, school_id=school_id, school_urn=claims.school_urn
+            role=claims.role,
+            subject=claims.subject,
+            school_id=school_id,
+            school_urn=claims.school_urn,
         )
     if claims.role is Role.APPROPRIATE_BODY_USER:
         if await session.get(AppropriateBody, claims.appropriate_body_id) is None:

@@ -72,9 +72,7 @@ class Loaders:
 
             async def batch(keys: list[Any]) -> list[list[Any]]:
                 stmt = (
-                    sa.select(model)
-                    .where(column.in_(set(keys)), condition)
-                    .order_by(*order_by, pk)
+                    sa.select(model).where(column.in_(set(keys)), condition).order_by(*order_by, pk)
                 )
                 grouped: dict[Any, list[Any]] = defaultdict(list)
                 for row in await self.fetch(stmt):

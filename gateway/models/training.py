@@ -233,6 +233,23 @@ class TrainingPeriod(IdMixin, TimestampsMixin, Base):
             "(withdrawn_at IS NULL AND deferred_at IS NULL) OR finished_on IS NOT NULL",
             name="withdrawal_or_deferral_closes",
         ),
+        # One open training period per ECT period and per mentor period.
+        sa.Index(
+            "uq_training_periods_open_ect",
+            "ect_at_school_period_id",
+            unique=True,
+            sqlite_where=sa.text("finished_on IS NULL AND ect_at_school_period_id IS NOT NULL"),
+            postgresql_where=sa.text("finished_on IS NULL AND ect_at_school_period_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_training_periods_open_mentor",
+            "mentor_at_school_period_id",
+            unique=True,
+            sqlite_where=sa.text("finished_on IS NULL AND mentor_at_school_period_id IS NOT NULL"),
+            postgresql_where=sa.text(
+                "finished_on IS NULL AND mentor_at_school_period_id IS NOT NULL"
+            ),
+        ),
         sa.Index("ix_training_periods_ect", "ect_at_school_period_id", "started_on"),
         sa.Index("ix_training_periods_mentor", "mentor_at_school_period_id", "started_on"),
         sa.Index("ix_training_periods_partnership", "school_partnership_id", "teacher_id"),

@@ -75,7 +75,7 @@ async def paginate(
     first: int | None,
     after: str | None,
 ) -> relay.Connection[T]:
-    """One page of ``stmt`` (already scoped and filtered) in ``order`` (ending with a unique key)."""
+    """One page of ``stmt`` (scoped and filtered) in ``order``, which ends with a unique key."""
     size = page_size(ctx, first)
     if after:
         values = decode_cursor(after, order)

@@ -61,7 +61,8 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
                 )
                 .join(
                     trm.DeliveryPartner,
-                    trm.DeliveryPartner.id == trm.LeadProviderDeliveryPartnership.delivery_partner_id,
+                    trm.DeliveryPartner.id
+                    == trm.LeadProviderDeliveryPartnership.delivery_partner_id,
                 )
                 .where(trm.DeliveryPartner.api_id == f.delivery_partner_id)
             )

@@ -23,7 +23,8 @@ def _lpdp_ids(
         sa.select(trm.LeadProviderDeliveryPartnership.id)
         .join(
             trm.ActiveLeadProvider,
-            trm.ActiveLeadProvider.id == trm.LeadProviderDeliveryPartnership.active_lead_provider_id,
+            trm.ActiveLeadProvider.id
+            == trm.LeadProviderDeliveryPartnership.active_lead_provider_id,
         )
         .join(
             trm.DeliveryPartner,
@@ -68,17 +69,12 @@ async def delivery_partners(
     """Delivery partners by name. A lead provider sees the ones it works with (in the
     given cohorts); everyone else sees all, optionally those active in the cohorts."""
     viewer = ctx.require_viewer()
-    stmt = sa.select(trm.DeliveryPartner).where(
-        policy.condition_for(trm.DeliveryPartner, viewer)
-    )
+    stmt = sa.select(trm.DeliveryPartner).where(policy.condition_for(trm.DeliveryPartner, viewer))
     if viewer.role is Role.LEAD_PROVIDER or cohorts:
-        links = (
-            sa.select(trm.LeadProviderDeliveryPartnership.delivery_partner_id)
-            .join(
-                trm.ActiveLeadProvider,
-                trm.ActiveLeadProvider.id
-                == trm.LeadProviderDeliveryPartnership.active_lead_provider_id,
-            )
+        links = sa.select(trm.LeadProviderDeliveryPartnership.delivery_partner_id).join(
+            trm.ActiveLeadProvider,
+            trm.ActiveLeadProvider.id
+            == trm.LeadProviderDeliveryPartnership.active_lead_provider_id,
         )
         if viewer.role is Role.LEAD_PROVIDER:
             links = links.where(trm.ActiveLeadProvider.lead_provider_id == viewer.lead_provider_id)

@@ -51,7 +51,10 @@ class ErrorCodes(MaskErrors):
                     exc_info=error.original_error,
                 )
                 error = GraphQLError(
-                    "Internal server error.", nodes=error.nodes, path=error.path, source=error.source,
+                    "Internal server error.",
+                    nodes=error.nodes,
+                    path=error.path,
+                    source=error.source,
                     positions=error.positions,
                 )
                 code = "INTERNAL_SERVER_ERROR"

@@ -67,14 +67,18 @@ FeeType = gql_enum(
 )
 
 
-@strawberry.type(description="A lead provider's claim that a participant reached a point of training.")
+@strawberry.type(
+    description="A lead provider's claim that a participant reached a point of training."
+)
 class Declaration(ModelNode):
     model: ClassVar[type] = pm.Declaration
     row: strawberry.Private[pm.Declaration]
     id: relay.NodeID[int]
     declaration_type: DeclarationType = strawberry.field(description="The point of training.")
     declaration_date: dt.datetime = strawberry.field(description="When the point was reached.")
-    pupil_premium_uplift: bool = strawberry.field(description="Pupil premium uplift (started only).")
+    pupil_premium_uplift: bool = strawberry.field(
+        description="Pupil premium uplift (started only)."
+    )
     sparsity_uplift: bool = strawberry.field(description="Sparsity uplift (started only).")
 
     @strawberry.field(description="The declaration id used by the Lead Provider API.")
@@ -184,12 +188,16 @@ class Statement(ModelNode):
 
     @strawberry.field(description="Manual adjustments on the statement.")
     async def adjustments(self, info: Info) -> list[StatementAdjustment]:
-        rows = await ctx(info).loaders.by_key(
-            pm.StatementAdjustment, pm.StatementAdjustment.statement_id
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(pm.StatementAdjustment, pm.StatementAdjustment.statement_id)
+            .load(self.row.id)
+        )
         return [StatementAdjustment(row=r) for r in rows]
 
-    @strawberry.field(description="Declarations paid (or to be paid) on this statement, a page at a time.")
+    @strawberry.field(
+        description="Declarations paid (or to be paid) on this statement, a page at a time."
+    )
     async def declarations(
         self,
         info: Info,

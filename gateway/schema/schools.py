@@ -119,13 +119,17 @@ class School(ModelNode):
         self, info: Info, current: CurrentArg = None
     ) -> list[ECTAtSchoolPeriod]:
         name, where = _current_filter(sm.ECTAtSchoolPeriod, current)
-        rows = await ctx(info).loaders.by_key(
-            sm.ECTAtSchoolPeriod,
-            sm.ECTAtSchoolPeriod.school_id,
-            order_by=[sm.ECTAtSchoolPeriod.started_on],
-            where=where,
-            name=name,
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                sm.ECTAtSchoolPeriod,
+                sm.ECTAtSchoolPeriod.school_id,
+                order_by=[sm.ECTAtSchoolPeriod.started_on],
+                where=where,
+                name=name,
+            )
+            .load(self.row.id)
+        )
         return ECTAtSchoolPeriod.many(rows)
 
     @strawberry.field(description="Mentor periods at this school you may see, oldest first.")
@@ -133,13 +137,17 @@ class School(ModelNode):
         self, info: Info, current: CurrentArg = None
     ) -> list[MentorAtSchoolPeriod]:
         name, where = _current_filter(sm.MentorAtSchoolPeriod, current)
-        rows = await ctx(info).loaders.by_key(
-            sm.MentorAtSchoolPeriod,
-            sm.MentorAtSchoolPeriod.school_id,
-            order_by=[sm.MentorAtSchoolPeriod.started_on],
-            where=where,
-            name=name,
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                sm.MentorAtSchoolPeriod,
+                sm.MentorAtSchoolPeriod.school_id,
+                order_by=[sm.MentorAtSchoolPeriod.started_on],
+                where=where,
+                name=name,
+            )
+            .load(self.row.id)
+        )
         return MentorAtSchoolPeriod.many(rows)
 
     @strawberry.field(description="The school's partnerships you may see, by contract period.")
@@ -153,13 +161,17 @@ class School(ModelNode):
         from gateway.schema.training import SchoolPartnership
 
         where = None if cohort is None else trm.SchoolPartnership.contract_period_year == cohort
-        rows = await ctx(info).loaders.by_key(
-            trm.SchoolPartnership,
-            trm.SchoolPartnership.school_id,
-            order_by=[trm.SchoolPartnership.contract_period_year],
-            where=where,
-            name=f"cohort={cohort}",
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                trm.SchoolPartnership,
+                trm.SchoolPartnership.school_id,
+                order_by=[trm.SchoolPartnership.contract_period_year],
+                where=where,
+                name=f"cohort={cohort}",
+            )
+            .load(self.row.id)
+        )
         return SchoolPartnership.many(rows)
 
 
@@ -167,7 +179,6 @@ class School(ModelNode):
     name="AtSchoolPeriod", description="A period a teacher spends at a school in one role."
 )
 class _AtSchool(ModelNode):
-
     started_on: dt.date = strawberry.field(description="First day at the school in this role.")
     finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
 
@@ -185,7 +196,9 @@ class _AtSchool(ModelNode):
 
     @strawberry.field(description="Active, joining, leaving or left, as of today.")
     def participant_status(self, info: Info) -> ParticipantStatus:
-        return derived.participant_status(self.row.started_on, self.row.finished_on, ctx(info).today)
+        return derived.participant_status(
+            self.row.started_on, self.row.finished_on, ctx(info).today
+        )
 
     @strawberry.field(
         description="Contact email: only the employing school, the appropriate body "
@@ -210,9 +223,11 @@ class _AtSchool(ModelNode):
         return None
 
     async def _training(self, info: Info, column: object) -> list[trm.TrainingPeriod]:
-        return await ctx(info).loaders.by_key(
-            trm.TrainingPeriod, column, order_by=[trm.TrainingPeriod.started_on]
-        ).load(self.row.id)
+        return (
+            await ctx(info)
+            .loaders.by_key(trm.TrainingPeriod, column, order_by=[trm.TrainingPeriod.started_on])
+            .load(self.row.id)
+        )
 
 
 @strawberry.type(description="An early career teacher employed at a school for a period.")
@@ -236,11 +251,15 @@ class ECTAtSchoolPeriod(_AtSchool):
 
     @strawberry.field(description="Who mentors (mentored) this ECT, oldest first.")
     async def mentorship_periods(self, info: Info) -> list[MentorshipPeriod]:
-        rows = await ctx(info).loaders.by_key(
-            sm.MentorshipPeriod,
-            sm.MentorshipPeriod.ect_at_school_period_id,
-            order_by=[sm.MentorshipPeriod.started_on],
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                sm.MentorshipPeriod,
+                sm.MentorshipPeriod.ect_at_school_period_id,
+                order_by=[sm.MentorshipPeriod.started_on],
+            )
+            .load(self.row.id)
+        )
         return MentorshipPeriod.many(rows)
 
     @strawberry.field(description="Training during this period, oldest first.")
@@ -262,11 +281,15 @@ class MentorAtSchoolPeriod(_AtSchool):
 
     @strawberry.field(description="The ECTs this mentor mentors (mentored), oldest first.")
     async def mentorship_periods(self, info: Info) -> list[MentorshipPeriod]:
-        rows = await ctx(info).loaders.by_key(
-            sm.MentorshipPeriod,
-            sm.MentorshipPeriod.mentor_at_school_period_id,
-            order_by=[sm.MentorshipPeriod.started_on],
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                sm.MentorshipPeriod,
+                sm.MentorshipPeriod.mentor_at_school_period_id,
+                order_by=[sm.MentorshipPeriod.started_on],
+            )
+            .load(self.row.id)
+        )
         return MentorshipPeriod.many(rows)
 
     @strawberry.field(description="The mentor's training during this period, oldest first.")

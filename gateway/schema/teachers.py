@@ -64,9 +64,7 @@ class Teacher(ModelNode):
     trs_last_name: str = strawberry.field(description="Last name held by the TRS.")
     corrected_name: str | None = strawberry.field(description="Full name as corrected by a school.")
 
-    @strawberry.field(
-        description="The lead providers' participant id (a UUID that never changes)."
-    )
+    @strawberry.field(description="The lead providers' participant id (a UUID that never changes).")
     def participant_id(self) -> uuid.UUID:
         return self.row.api_id
 
@@ -109,11 +107,15 @@ class Teacher(ModelNode):
     ) -> list[Annotated[ECTAtSchoolPeriod, strawberry.lazy("gateway.schema.schools")]]:
         from gateway.schema.schools import ECTAtSchoolPeriod
 
-        rows = await ctx(info).loaders.by_key(
-            sm.ECTAtSchoolPeriod,
-            sm.ECTAtSchoolPeriod.teacher_id,
-            order_by=[sm.ECTAtSchoolPeriod.started_on],
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                sm.ECTAtSchoolPeriod,
+                sm.ECTAtSchoolPeriod.teacher_id,
+                order_by=[sm.ECTAtSchoolPeriod.started_on],
+            )
+            .load(self.row.id)
+        )
         return ECTAtSchoolPeriod.many(rows)
 
     @strawberry.field(description="The teacher's mentor periods at schools you may see.")
@@ -122,11 +124,15 @@ class Teacher(ModelNode):
     ) -> list[Annotated[MentorAtSchoolPeriod, strawberry.lazy("gateway.schema.schools")]]:
         from gateway.schema.schools import MentorAtSchoolPeriod
 
-        rows = await ctx(info).loaders.by_key(
-            sm.MentorAtSchoolPeriod,
-            sm.MentorAtSchoolPeriod.teacher_id,
-            order_by=[sm.MentorAtSchoolPeriod.started_on],
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                sm.MentorAtSchoolPeriod,
+                sm.MentorAtSchoolPeriod.teacher_id,
+                order_by=[sm.MentorAtSchoolPeriod.started_on],
+            )
+            .load(self.row.id)
+        )
         return MentorAtSchoolPeriod.many(rows)
 
     @strawberry.field(description="The teacher's induction periods, oldest first.")
@@ -135,9 +141,15 @@ class Teacher(ModelNode):
     ) -> list[Annotated[InductionPeriod, strawberry.lazy("gateway.schema.inductions")]]:
         from gateway.schema.inductions import InductionPeriod
 
-        rows = await ctx(info).loaders.by_key(
-            im.InductionPeriod, im.InductionPeriod.teacher_id, order_by=[im.InductionPeriod.started_on]
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                im.InductionPeriod,
+                im.InductionPeriod.teacher_id,
+                order_by=[im.InductionPeriod.started_on],
+            )
+            .load(self.row.id)
+        )
         return InductionPeriod.many(rows)
 
     @strawberry.field(description="Extensions to the teacher's induction.")
@@ -146,9 +158,11 @@ class Teacher(ModelNode):
     ) -> list[Annotated[InductionExtension, strawberry.lazy("gateway.schema.inductions")]]:
         from gateway.schema.inductions import InductionExtension
 
-        rows = await ctx(info).loaders.by_key(
-            im.InductionExtension, im.InductionExtension.teacher_id
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(im.InductionExtension, im.InductionExtension.teacher_id)
+            .load(self.row.id)
+        )
         return InductionExtension.many(rows)
 
     @strawberry.field(
@@ -160,9 +174,15 @@ class Teacher(ModelNode):
     ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
         from gateway.schema.training import TrainingPeriod
 
-        rows = await ctx(info).loaders.by_key(
-            trm.TrainingPeriod, trm.TrainingPeriod.teacher_id, order_by=[trm.TrainingPeriod.started_on]
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                trm.TrainingPeriod,
+                trm.TrainingPeriod.teacher_id,
+                order_by=[trm.TrainingPeriod.started_on],
+            )
+            .load(self.row.id)
+        )
         return TrainingPeriod.many(rows)
 
 
@@ -170,9 +190,13 @@ async def _induction_facts(info: Info, teacher_id: int) -> list[im.InductionPeri
     """Induction periods read only to derive statuses (see policy.induction_facts)."""
     from gateway.auth import policy
 
-    return await ctx(info).loaders.by_key(
-        im.InductionPeriod,
-        im.InductionPeriod.teacher_id,
-        rule=policy.induction_facts,
-        name="facts",
-    ).load(teacher_id)
+    return (
+        await ctx(info)
+        .loaders.by_key(
+            im.InductionPeriod,
+            im.InductionPeriod.teacher_id,
+            rule=policy.induction_facts,
+            name="facts",
+        )
+        .load(teacher_id)
+    )

@@ -121,7 +121,9 @@ class Schedule:
         return self.row.contract_period_year
 
 
-@strawberry.type(description="A school working with a lead provider and delivery partner in a cohort.")
+@strawberry.type(
+    description="A school working with a lead provider and delivery partner in a cohort."
+)
 class SchoolPartnership(ModelNode):
     model: ClassVar[type] = trm.SchoolPartnership
     row: strawberry.Private[trm.SchoolPartnership]
@@ -255,15 +257,19 @@ class TrainingPeriod(ModelNode):
             await ctx(info).loaders.load(trm.SchoolPartnership, self.row.school_partnership_id)
         )
 
-    @strawberry.field(description="The lead provider: the partnership's, else the one named in "
-                      "an expression of interest.")
+    @strawberry.field(
+        description="The lead provider: the partnership's, else the one named in "
+        "an expression of interest."
+    )
     async def lead_provider(self, info: Info) -> LeadProvider | None:
         loaders = ctx(info).loaders
         if self.row.school_partnership_id:
             partnership = await self.school_partnership(info)
             return await partnership.lead_provider(info) if partnership else None
         alp = await loaders.load(trm.ActiveLeadProvider, self.row.expression_of_interest_id)
-        return LeadProvider.maybe(alp and await loaders.load(trm.LeadProvider, alp.lead_provider_id))
+        return LeadProvider.maybe(
+            alp and await loaders.load(trm.LeadProvider, alp.lead_provider_id)
+        )
 
     @strawberry.field(description="The delivery partner (null until a partnership exists).")
     async def delivery_partner(self, info: Info) -> DeliveryPartner | None:
@@ -289,9 +295,13 @@ class TrainingPeriod(ModelNode):
     ) -> list[Annotated[Declaration, strawberry.lazy("gateway.schema.payments")]]:
         from gateway.schema.payments import Declaration
 
-        rows = await ctx(info).loaders.by_key(
-            pm.Declaration,
-            pm.Declaration.training_period_id,
-            order_by=[pm.Declaration.declaration_date],
-        ).load(self.row.id)
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                pm.Declaration,
+                pm.Declaration.training_period_id,
+                order_by=[pm.Declaration.declaration_date],
+            )
+            .load(self.row.id)
+        )
         return Declaration.many(rows)

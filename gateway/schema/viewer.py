@@ -39,7 +39,9 @@ class ViewerInfo:
     )
 
     @strawberry.field(description="The school acted for (school users).")
-    async def school(self, info: Info) -> Annotated[School, strawberry.lazy("gateway.schema.schools")] | None:
+    async def school(
+        self, info: Info
+    ) -> Annotated[School, strawberry.lazy("gateway.schema.schools")] | None:
         viewer = ctx(info).viewer
         if viewer is None or viewer.school_id is None:
             return None
@@ -59,7 +61,9 @@ class ViewerInfo:
         viewer = ctx(info).viewer
         if viewer is None or viewer.lead_provider_id is None:
             return None
-        return LeadProvider.maybe(await ctx(info).loaders.load(trm.LeadProvider, viewer.lead_provider_id))
+        return LeadProvider.maybe(
+            await ctx(info).loaders.load(trm.LeadProvider, viewer.lead_provider_id)
+        )
 
 
 def resolve_viewer(info: Info) -> ViewerInfo:
