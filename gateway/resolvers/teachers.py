@@ -15,7 +15,7 @@ from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.resolvers.pagination import paginate
-from gateway.rules.derived import TrainingStatus
+from gateway.rules.derived import InductionStatus, TrainingStatus, induction_status_condition
 from gateway.schema.teachers import Teacher
 
 
@@ -27,6 +27,7 @@ class TeacherFilters:
     training_status: TrainingStatus | None = None
     participant_id: uuid.UUID | None = None
     delivery_partner_id: uuid.UUID | None = None
+    induction_status: InductionStatus | None = None
 
 
 def _training_status_condition(status: TrainingStatus) -> sa.ColumnElement[bool]:
@@ -106,6 +107,8 @@ async def teachers(
         stmt = stmt.where(tm.Teacher.api_updated_at >= filters.updated_since)
     if filters.participant_id:
         stmt = stmt.where(tm.Teacher.api_id == filters.participant_id)
+    if filters.induction_status:
+        stmt = stmt.where(induction_status_condition(filters.induction_status))
     stmt = stmt.where(*_training_conditions(ctx, filters))
     return await paginate(
         ctx, stmt, [tm.Teacher.api_updated_at, tm.Teacher.id], Teacher.from_row, first, after

@@ -6,9 +6,11 @@ import datetime as dt
 import enum
 from collections.abc import Iterable
 
+import sqlalchemy as sa
+
 from gateway.models.inductions import InductionOutcome, InductionPeriod
 from gateway.models.payments import ClawbackStatus, PaymentStatus
-from gateway.models.teachers import TRSInductionStatus
+from gateway.models.teachers import Teacher, TRSInductionStatus
 from gateway.models.training import TrainingPeriod
 
 
@@ -100,3 +102,26 @@ def eligible_for_funding(
 ) -> bool:
     """Funding-eligible once an induction period covers today and the teacher has an ECT period."""
     return has_ect_period and any(covers(p, today) for p in induction_periods)
+
+
+def induction_status_condition(status: InductionStatus) -> sa.ColumnElement[bool]:
+    """SQL over ``teachers`` true exactly when ``induction_status`` gives ``status``.
+
+    Kept beside the Python derivation so the two read as one rule; a test checks that
+    they agree on seed data.
+    """
+    periods = sa.select(InductionPeriod.id).where(InductionPeriod.teacher_id == Teacher.id)
+    passed = periods.where(InductionPeriod.outcome == InductionOutcome.PASS).exists()
+    failed = periods.where(InductionPeriod.outcome == InductionOutcome.FAIL).exists()
+    exempt = Teacher.trs_induction_status == TRSInductionStatus.EXEMPT
+    is_open = periods.where(InductionPeriod.finished_on.is_(None)).exists()
+    any_period = periods.exists()
+    undecided = sa.and_(~passed, ~failed, ~exempt)
+    return {
+        InductionStatus.PASSED: passed,
+        InductionStatus.FAILED: sa.and_(failed, ~passed),
+        InductionStatus.EXEMPT: sa.and_(~passed, ~failed, exempt),
+        InductionStatus.IN_PROGRESS: sa.and_(undecided, is_open),
+        InductionStatus.PAUSED: sa.and_(undecided, ~is_open, any_period),
+        InductionStatus.NOT_STARTED: sa.and_(undecided, ~any_period),
+    }[status]

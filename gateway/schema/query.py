@@ -20,7 +20,7 @@ from gateway.schema.base import ctx
 from gateway.schema.inductions import AppropriateBody, InductionPeriod
 from gateway.schema.payments import Declaration, FeeType, Statement
 from gateway.schema.schools import School
-from gateway.schema.teachers import Teacher
+from gateway.schema.teachers import InductionStatus, Teacher
 from gateway.schema.training import (
     ContractPeriod,
     DeliveryPartner,
@@ -117,6 +117,10 @@ class Query:
             uuid.UUID | None, strawberry.argument(description="Only this participant.")
         ] = None,
         delivery_partner_id: DeliveryPartnerId = None,
+        induction_status: Annotated[
+            InductionStatus | None,
+            strawberry.argument(description="Only teachers whose induction stands here."),
+        ] = None,
     ) -> relay.Connection[Teacher]:
         filters = teachers_r.TeacherFilters(
             school_urn=school_urn,
@@ -125,6 +129,7 @@ class Query:
             training_status=training_status,
             participant_id=participant_id,
             delivery_partner_id=delivery_partner_id,
+            induction_status=induction_status,
         )
         return await teachers_r.teachers(ctx(info), filters, first, after)
 
