@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from decimal import Decimal, InvalidOperation
 
 import strawberry
 from graphql import GraphQLError
@@ -87,9 +88,25 @@ UUIDScalar = strawberry.scalar(
     parse_value=_parse_uuid,
 )
 
+def _parse_decimal(value: object) -> Decimal:
+    if isinstance(value, float):
+        raise ValueError("send decimals as strings (e.g. \"120.00\"), never as floats")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number (e.g. \"120.00\")") from None
+
+
+DecimalScalar = strawberry.scalar(
+    name="Decimal",
+    description="An exact decimal number (money in pounds, or terms), serialised as a string.",
+    serialize=lambda v: format(v, "f"),
+    parse_value=_parse_decimal,
+)
+
 schema = strawberry.Schema(
     query=Query,
-    scalar_overrides={uuid.UUID: UUIDScalar},
+    scalar_overrides={uuid.UUID: UUIDScalar, Decimal: DecimalScalar},
     extensions=[
         ErrorCodes,
         lambda: ParserCache(maxsize=256),

@@ -6,7 +6,7 @@ import dataclasses
 import enum
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, ClassVar, NewType, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -17,13 +17,8 @@ from gateway.errors import BadUserInput, NotFound
 
 E = TypeVar("E", bound=enum.Enum)
 
-Money = strawberry.scalar(
-    NewType("Money", Decimal),
-    name="Decimal",
-    description="An exact decimal number (money in pounds, or terms), serialised as a string.",
-    serialize=lambda v: format(v, "f"),
-    parse_value=lambda v: Decimal(str(v)),
-)
+Money = Decimal
+"""Money (pounds) and terms are exact decimals; see ``DecimalScalar`` in gateway.schema."""
 
 
 def ctx(info: Info) -> Context:
