@@ -52,15 +52,19 @@ class Database:
 
     def __init__(self, settings: Settings, **engine_kwargs: Any) -> None:
         self.settings = settings
+        urls = {*settings.distinct_urls(), settings.database_url}
         self.engines: dict[str, AsyncEngine] = {
-            url: create_engine(url, **engine_kwargs) for url in settings.distinct_urls()
+            url: create_engine(url, **engine_kwargs) for url in sorted(urls)
         }
         binds: dict[Any, AsyncEngine] = {}
         for domain in DOMAINS:
             engine = self.engine_for(domain)
             for table in tables_of(domain):
                 binds[table] = engine
-        self.sessionmaker = async_sessionmaker(binds=binds, expire_on_commit=False)
+        # Plain SQL (no table to route by) runs on the main DATABASE_URL.
+        self.sessionmaker = async_sessionmaker(
+            bind=self.engines[settings.database_url], binds=binds, expire_on_commit=False
+        )
 
     def engine_for(self, domain: str) -> AsyncEngine:
         return self.engines[self.settings.url_for(domain)]

@@ -75,8 +75,12 @@ class Loaders:
                     sa.select(model).where(column.in_(set(keys)), condition).order_by(*order_by, pk)
                 )
                 grouped: dict[Any, list[Any]] = defaultdict(list)
+                by_id = self.by_id(model) if rule is None else None
                 for row in await self.fetch(stmt):
                     grouped[getattr(row, column.key)].append(row)
+                    if by_id is not None:
+                        # Same rule, same row: a later load by id needs no SELECT.
+                        by_id.prime(getattr(row, pk.key), row)
                 return [grouped.get(k, []) for k in keys]
 
             self._loaders[key] = DataLoader(batch)

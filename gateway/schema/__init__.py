@@ -104,7 +104,12 @@ DecimalScalar = strawberry.scalar(
     parse_value=_parse_decimal,
 )
 
-schema = strawberry.Schema(
+class GatewaySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
+        """Expected errors are answers, not incidents; ``ErrorCodes`` logs the unexpected."""
+
+
+schema = GatewaySchema(
     query=Query,
     scalar_overrides={uuid.UUID: UUIDScalar, Decimal: DecimalScalar},
     extensions=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Annotated, ClassVar
@@ -95,9 +96,12 @@ class Teacher(ModelNode):
     )
     async def eligible_for_funding(self, info: Info) -> bool:
         c = ctx(info)
-        periods = await _induction_facts(info, self.row.id)
-        ect = await c.loaders.by_key(sm.ECTAtSchoolPeriod, sm.ECTAtSchoolPeriod.teacher_id).load(
-            self.row.id
+        # Both loads join this level's batches (one SELECT each for the whole page).
+        periods, ect = await asyncio.gather(
+            _induction_facts(info, self.row.id),
+            c.loaders.by_key(sm.ECTAtSchoolPeriod, sm.ECTAtSchoolPeriod.teacher_id).load(
+                self.row.id
+            ),
         )
         return derived.eligible_for_funding(periods, bool(ect), c.today)
 
