@@ -46,13 +46,14 @@ async def _reachable(db) -> None:
 
 
 async def _is_empty(db) -> bool:
-    from gateway.models.schools import School
-    from gateway.models.teachers import Teacher
+    """Empty as the seed understands it: no row in any model table."""
+    from gateway.seed import SeedRefused
+    from gateway.seed.writer import refuse_unless_empty
 
-    async with db.session() as session:
-        for model in (Teacher, School):
-            if await session.scalar(sa.select(sa.literal(1)).select_from(model).limit(1)):
-                return False
+    try:
+        await refuse_unless_empty(db)
+    except SeedRefused:
+        return False
     return True
 
 
@@ -87,7 +88,7 @@ async def cmd_seed(
                 reset=reset,
                 progress=lambda line: print(line, file=sys.stderr, flush=True),
             )
-        except SeedRefused as e:
+        except (SeedRefused, ValueError) as e:  # ValueError: scale or date out of range
             raise CLIError(str(e)) from None
     finally:
         await db.dispose()
@@ -209,6 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.scale <= 0 or args.scale > 2:
                 raise CLIError(
                     f"--scale {args.scale} is out of range: expected more than 0, at most 2"
+                )
+            from gateway.seed.seeder import EARLIEST_TODAY
+
+            if args.today < EARLIEST_TODAY:
+                raise CLIError(
+                    f"--today {args.today} is before the service began ({EARLIEST_TODAY})"
                 )
             asyncio.run(cmd_seed(settings, args.scale, args.seed, args.reset, args.today))
         elif args.command == "token":

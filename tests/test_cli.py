@@ -92,3 +92,9 @@ def test_seed_refuses_a_non_empty_database_and_writes_nothing(env, tmp_path) -> 
     assert provider.returncode == 0 and provider.stdout.startswith("ecf_lp_")
     stored = db.execute("SELECT token_hash FROM lead_provider_api_tokens").fetchall()
     assert stored and all(provider.stdout.strip() not in h for (h,) in stored)
+
+
+def test_seed_date_before_the_service_writes_nothing(env, tmp_path) -> None:
+    line = one_line_refusal(run("seed", "--today", "2020-01-01", env=env))
+    assert "before the service began" in line
+    assert not (tmp_path / "cli.db").exists()

@@ -88,13 +88,14 @@ UUIDScalar = strawberry.scalar(
     parse_value=_parse_uuid,
 )
 
+
 def _parse_decimal(value: object) -> Decimal:
     if isinstance(value, float):
-        raise ValueError("send decimals as strings (e.g. \"120.00\"), never as floats")
+        raise ValueError('send decimals as strings (e.g. "120.00"), never as floats')
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number (e.g. \"120.00\")") from None
+        raise ValueError(f'{value!r} is not a decimal number (e.g. "120.00")') from None
 
 
 DecimalScalar = strawberry.scalar(
@@ -103,6 +104,7 @@ DecimalScalar = strawberry.scalar(
     serialize=lambda v: format(v, "f"),
     parse_value=_parse_decimal,
 )
+
 
 class GatewaySchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
