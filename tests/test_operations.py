@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from gql import Client, gql
+from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXAsyncTransport
 
 from gateway.app import create_app
@@ -32,14 +32,16 @@ async def by_role(seeded_db: Database) -> dict[Role, Caller]:
 async def run(db: Database, caller: Caller, name: str, variables: dict[str, Any]) -> dict:
     """Execute operations/<role>/<name>.graphql through gql's httpx transport."""
     folder = "finance" if caller.role is Role.FINANCE else caller.role.value
-    document = gql((ROOT / "operations" / folder / f"{name}.graphql").read_text())
+    request = GraphQLRequest(
+        (ROOT / "operations" / folder / f"{name}.graphql").read_text(), variable_values=variables
+    )
     transport = HTTPXAsyncTransport(
         url="http://gateway.test/graphql",
         headers={"Authorization": f"Bearer {caller.token}"},
         transport=httpx.ASGITransport(app=create_app(db.settings, database=db)),
     )
     async with Client(transport=transport, schema=SCHEMA_SDL) as session:
-        return await session.execute(document, variable_values=variables)
+        return await session.execute(request)
 
 
 async def test_school_dashboard(seeded_db, by_role) -> None:
