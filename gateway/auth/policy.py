@@ -297,19 +297,9 @@ def statements(viewer: Viewer) -> ColumnElement[bool]:
     return NOTHING
 
 
-def appropriate_bodies(viewer: Viewer) -> ColumnElement[bool]:
-    """Appropriate bodies are public reference data (schools must pick one)."""
-    del viewer
-    return AppropriateBody.id.is_not(None)
-
-
-def money(viewer: Viewer) -> bool:
-    """Contracts, fee structures and statement calculations: DfE and the lead provider."""
-    return viewer.role in (Role.ADMIN, Role.FINANCE, Role.LEAD_PROVIDER)
-
-
 def public(viewer: Viewer) -> ColumnElement[bool]:
-    """Reference data every signed-in caller may read (providers, cohorts, schedules)."""
+    """Reference data every signed-in caller may read: appropriate bodies (schools must
+    pick one), lead providers, delivery partners, cohorts and schedules."""
     del viewer
     return EVERYTHING
 
@@ -338,7 +328,7 @@ def _rules() -> dict[type, object]:
         SchoolPartnership: school_partnerships,
         Declaration: declarations,
         Statement: statements,
-        AppropriateBody: appropriate_bodies,
+        AppropriateBody: public,
         payments.StatementAdjustment: _statement_children,
         training.LeadProvider: public,
         training.DeliveryPartner: public,

@@ -38,6 +38,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        return dt.datetime
+
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None

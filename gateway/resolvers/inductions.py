@@ -38,7 +38,7 @@ async def appropriate_bodies(ctx: Context) -> list[AppropriateBody]:
     viewer = ctx.require_viewer()
     rows = await ctx.loaders.fetch(
         sa.select(im.AppropriateBody)
-        .where(policy.appropriate_bodies(viewer))
+        .where(policy.condition_for(im.AppropriateBody, viewer))
         .order_by(im.AppropriateBody.name)
     )
     return AppropriateBody.many(rows)

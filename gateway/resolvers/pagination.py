@@ -79,7 +79,9 @@ async def paginate(
     size = page_size(ctx, first)
     if after:
         values = decode_cursor(after, order)
-        stmt = stmt.where(sa.tuple_(*order) > sa.tuple_(*values))
+        # Bind each value with its column's type (UTC instants on SQLite, for one).
+        bound = [sa.literal(v, type_=c.type) for c, v in zip(order, values, strict=True)]
+        stmt = stmt.where(sa.tuple_(*order) > sa.tuple_(*bound))
     rows = await ctx.loaders.fetch(stmt.order_by(*order).limit(size + 1))
     has_next = len(rows) > size
     rows = rows[:size]

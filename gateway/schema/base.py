@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any, ClassVar, Self, TypeVar
 
 import strawberry
@@ -16,9 +15,6 @@ from gateway.context import Context
 from gateway.errors import BadUserInput, NotFound
 
 E = TypeVar("E", bound=enum.Enum)
-
-Money = Decimal
-"""Money (pounds) and terms are exact decimals; see ``DecimalScalar`` in gateway.schema."""
 
 
 def ctx(info: Info) -> Context:

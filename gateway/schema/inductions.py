@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from gateway.models import inductions as im
 from gateway.models import teachers as tm
-from gateway.schema.base import ModelNode, Money, ctx, gql_enum
+from gateway.schema.base import ModelNode, ctx, gql_enum
 
 if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
@@ -68,7 +68,7 @@ class InductionPeriod(ModelNode):
     )
 
     @strawberry.field(description="Terms served in this period (one decimal place, 0 to 16).")
-    def number_of_terms(self) -> Money | None:
+    def number_of_terms(self) -> Decimal | None:
         return self.row.number_of_terms
 
     @strawberry.field(description="True while the period is open.")
@@ -97,7 +97,7 @@ class InductionExtension(ModelNode):
     id: relay.NodeID[int]
 
     @strawberry.field(description="Terms added (0.1 to 16).")
-    def number_of_terms(self) -> Money:
+    def number_of_terms(self) -> Decimal:
         return Decimal(self.row.number_of_terms)
 
     @strawberry.field(description="When the extension was recorded.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
@@ -14,7 +15,7 @@ from gateway.models import payments as pm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.rules import derived
-from gateway.schema.base import ModelNode, Money, ctx, gql_enum
+from gateway.schema.base import ModelNode, ctx, gql_enum
 from gateway.schema.training import DeliveryPartner, LeadProvider, TrainingPeriod
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ class StatementAdjustment:
         return self.row.description
 
     @strawberry.field(description="Amount in pounds; negative reduces the payment.")
-    def amount(self) -> Money:
+    def amount(self) -> Decimal:
         return self.row.amount
 
 

@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
+from gateway.errors import BadUserInput
 from gateway.resolvers import inductions as inductions_r
 from gateway.resolvers import payments as payments_r
 from gateway.resolvers import schools as schools_r
@@ -91,8 +92,6 @@ class Query:
         ] = None,
     ) -> Teacher | None:
         if trn is None and participant_id is None:
-            from gateway.errors import BadUserInput
-
             raise BadUserInput("Give trn or participantId.")
         return await teachers_r.teacher_by_natural_key(ctx(info), trn, participant_id)
 

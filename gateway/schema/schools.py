@@ -10,6 +10,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from gateway.auth import policy
+from gateway.auth.viewer import Role
 from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
@@ -208,7 +209,7 @@ class _AtSchool(ModelNode):
         c = ctx(info)
         viewer = c.require_viewer()
         supervising = None
-        if viewer.role.value == "appropriate_body_user":
+        if viewer.role is Role.APPROPRIATE_BODY_USER:
             periods = await c.loaders.by_key(
                 im.InductionPeriod,
                 im.InductionPeriod.teacher_id,

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.auth import policy
 from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
@@ -192,8 +193,6 @@ class Teacher(ModelNode):
 
 async def _induction_facts(info: Info, teacher_id: int) -> list[im.InductionPeriod]:
     """Induction periods read only to derive statuses (see policy.induction_facts)."""
-    from gateway.auth import policy
-
     return (
         await ctx(info)
         .loaders.by_key(
