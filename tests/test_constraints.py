@@ -311,6 +311,16 @@ CHECKS = [
         ends(DAY, number_of_terms=Decimal("16.5")),
         "number_of_terms_range",
     ),
+    *(
+        check(
+            f"induction-terms-{bad}",
+            "induction",
+            [ends(DAY, number_of_terms=Decimal("2.5")), ends(DAY, number_of_terms=Decimal("1.1"))],
+            ends(DAY, number_of_terms=Decimal(bad)),
+            "number_of_terms_one_decimal",
+        )
+        for bad in ("2.55", "0.01")
+    ),
     check(
         "induction-finished-without-terms",
         "induction",

@@ -21,8 +21,8 @@ from gateway.models.base import (
 
 DOMAIN = "inductions"
 
-Terms = sa.Numeric(3, 1, asdecimal=True)
-"""Number of terms, one decimal place."""
+Terms = sa.Numeric(4, 2, asdecimal=True)
+"""Number of terms: one decimal place, held at two so that a second one is refused, not rounded."""
 
 
 class AppropriateBodyType(enum.StrEnum):
@@ -61,6 +61,12 @@ class InductionPeriod(IdMixin, TimestampsMixin, Base):
         sa.CheckConstraint(
             "number_of_terms IS NULL OR (number_of_terms >= 0 AND number_of_terms <= 16)",
             name="number_of_terms_range",
+        ),
+        # One decimal place. PostgreSQL's numeric(3,1) would round silently; SQLite keeps
+        # what it is given. Refused on both instead.
+        sa.CheckConstraint(
+            "number_of_terms IS NULL OR number_of_terms = round(number_of_terms, 1)",
+            name="number_of_terms_one_decimal",
         ),
         sa.CheckConstraint(
             "finished_on IS NULL OR number_of_terms IS NOT NULL",
@@ -113,6 +119,9 @@ class InductionExtension(IdMixin, TimestampsMixin, Base):
         DOMAIN,
         sa.CheckConstraint(
             "number_of_terms >= 0.1 AND number_of_terms <= 16", name="number_of_terms_range"
+        ),
+        sa.CheckConstraint(
+            "number_of_terms = round(number_of_terms, 1)", name="number_of_terms_one_decimal"
         ),
     )
 
