@@ -3,6 +3,7 @@ the checked-in schema.graphql, under the role of their folder, against seed data
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from gql.transport.httpx import HTTPXAsyncTransport
 from gateway.app import create_app
 from gateway.auth.viewer import Role
 from gateway.db import Database
-from tests.graph import Caller, callers, global_id
+from tests.graph import Caller, callers, decode_global_id, global_id
 
 ROOT = Path(__file__).parent.parent
 SCHEMA_SDL = (ROOT / "schema.graphql").read_text()
@@ -89,9 +90,10 @@ async def test_caseload_is_the_bodys_own(seeded_db, by_role) -> None:
 
 async def test_lead_provider_pages(seeded_db, by_role) -> None:
     provider = by_role[Role.LEAD_PROVIDER]
-    participants = await run(seeded_db, provider, "Participants", {"first": 50})
+    participants = await run(seeded_db, provider, "Participants", {"first": 1000})
     assert participants["teachers"]["edges"]
     assert all(e["node"]["trainingPeriods"] for e in participants["teachers"]["edges"])
+    await check_enrolments_against_the_database(seeded_db, participants)
     declarations = await run(seeded_db, provider, "Declarations", {"first": 50})
     assert declarations["declarations"]["edges"]
     partnerships = await run(seeded_db, provider, "Partnerships", {"first": 50})
@@ -103,6 +105,51 @@ async def test_lead_provider_pages(seeded_db, by_role) -> None:
     statements = await run(seeded_db, provider, "Statements", {"first": 50})
     assert statements["statements"]["edges"]
     assert {e["node"]["feeType"] for e in statements["statements"]["edges"]} == {"OUTPUT"}
+
+
+async def check_enrolments_against_the_database(db: Database, participants: dict) -> None:
+    """Mentor ids and uplifts, as lead providers see them, match plain SQL."""
+    enrolments = [
+        (decode_global_id(t["id"])[1], t)
+        for e in participants["teachers"]["edges"]
+        for t in e["node"]["trainingPeriods"]
+    ]
+    async with db.session() as s:
+        mentors = dict(
+            (
+                await s.execute(
+                    sa.text(
+                        "SELECT tp.id, mt.api_id FROM training_periods tp "
+                        "JOIN mentorship_periods m ON m.ect_at_school_period_id = tp.ect_at_school_period_id "
+                        "JOIN mentor_at_school_periods mp ON mp.id = m.mentor_at_school_period_id "
+                        "JOIN teachers mt ON mt.id = mp.teacher_id WHERE m.finished_on IS NULL"
+                    )
+                )
+            ).all()
+        )
+        uplifts = {
+            (school_id, year): (bool(pp), bool(sp))
+            for school_id, year, pp, sp in (
+                await s.execute(
+                    sa.text(
+                        "SELECT school_id, contract_period_year, pupil_premium_uplift, "
+                        "sparsity_uplift FROM school_funding"
+                    )
+                )
+            ).all()
+        }
+    with_mentor = [(pk, t) for pk, t in enrolments if pk in mentors]
+    assert with_mentor, "some ECTs have a current mentor"
+    for pk, t in with_mentor:
+        assert t["mentorId"] == str(uuid.UUID(str(mentors[pk])))
+    assert all(t["mentorId"] is None for _, t in enrolments if t["participantType"] == "MENTOR")
+    flagged = 0
+    for _, t in enrolments:
+        school_id = decode_global_id(t["school"]["id"])[1]
+        expected = uplifts.get((school_id, t["cohort"]), (False, False))
+        assert (t["pupilPremiumUplift"], t["sparsityUplift"]) == expected
+        flagged += any(expected)
+    assert flagged, "some schools have uplifts"
 
 
 async def test_finance_statement_view(seeded_db, by_role) -> None:

@@ -242,6 +242,27 @@ def induction_facts(viewer: Viewer) -> ColumnElement[bool]:
     return EVERYTHING if ids is None else InductionPeriod.teacher_id.in_(ids)
 
 
+def school_funding(viewer: Viewer) -> ColumnElement[bool]:
+    """A school's uplift flags go with the school."""
+    from gateway.models.schools import SchoolFunding
+
+    condition = schools(viewer)
+    if condition is EVERYTHING:
+        return EVERYTHING
+    return SchoolFunding.school_id.in_(sa.select(School.id).where(condition))
+
+
+def mentor_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Mentorships read only to name a visible ECT period's mentor by participant id.
+
+    Lead providers' enrolments carry the mentor's participant id (as the REST API did)
+    even when the mentor trains elsewhere; the mentor themself stays invisible.
+    """
+    return MentorshipPeriod.ect_at_school_period_id.in_(
+        sa.select(ECTAtSchoolPeriod.id).where(ect_at_school_periods(viewer))
+    )
+
+
 def induction_extensions(viewer: Viewer) -> ColumnElement[bool]:
     match viewer.role:
         case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
@@ -315,6 +336,7 @@ def condition_for(model: type, viewer: Viewer) -> ColumnElement[bool]:
 
 def _rules() -> dict[type, object]:
     from gateway.models import payments, training
+    from gateway.models import schools as schools_models
 
     return {
         Teacher: teachers,
@@ -330,6 +352,7 @@ def _rules() -> dict[type, object]:
         Statement: statements,
         AppropriateBody: public,
         payments.StatementAdjustment: _statement_children,
+        schools_models.SchoolFunding: school_funding,
         training.LeadProvider: public,
         training.DeliveryPartner: public,
         training.ContractPeriod: public,

@@ -86,6 +86,44 @@ class Loaders:
             self._loaders[key] = DataLoader(batch)
         return self._loaders[key]
 
+    def mentor_participant_ids(self) -> DataLoader:
+        """ECT period id -> the participant id (api_id) of its current or latest mentor.
+
+        One SELECT joining mentorship, mentor period and teacher, under
+        ``policy.mentor_facts``: only a UUID leaves this loader, never a mentor's row.
+        """
+        key = ("mentor_participant_ids",)
+        if key not in self._loaders:
+            from gateway.models.schools import MentorAtSchoolPeriod, MentorshipPeriod
+            from gateway.models.teachers import Teacher
+
+            condition = policy.mentor_facts(self.viewer)
+
+            async def batch(ect_period_ids: list[int]) -> list[Any]:
+                stmt = (
+                    sa.select(MentorshipPeriod.ect_at_school_period_id, Teacher.api_id)
+                    .join(
+                        MentorAtSchoolPeriod,
+                        MentorAtSchoolPeriod.id == MentorshipPeriod.mentor_at_school_period_id,
+                    )
+                    .join(Teacher, Teacher.id == MentorAtSchoolPeriod.teacher_id)
+                    .where(MentorshipPeriod.ect_at_school_period_id.in_(set(ect_period_ids)))
+                    .where(condition)
+                    # Open mentorship last (NULL finish sorts as the latest), so it wins.
+                    .order_by(
+                        MentorshipPeriod.finished_on.is_(None),
+                        MentorshipPeriod.finished_on,
+                        MentorshipPeriod.started_on,
+                    )
+                )
+                async with self._lock:
+                    rows = (await self.session.execute(stmt)).all()
+                latest = {ect_id: api_id for ect_id, api_id in rows}
+                return [latest.get(i) for i in ect_period_ids]
+
+            self._loaders[key] = DataLoader(batch)
+        return self._loaders[key]
+
     async def load(self, model: type, ident: Any | None) -> Any | None:
         if ident is None:
             return None

@@ -221,6 +221,38 @@ class TrainingPeriod(ModelNode):
             return None
         return TrainingStop(reason=r.deferral_reason.value, date=r.deferred_at)
 
+    @strawberry.field(
+        description="For an ECT: the participant id of their current (else latest) mentor."
+    )
+    async def mentor_id(self, info: Info) -> uuid.UUID | None:
+        if self.row.ect_at_school_period_id is None:
+            return None
+        return (
+            await ctx(info).loaders.mentor_participant_ids().load(self.row.ect_at_school_period_id)
+        )
+
+    async def _funding(self, info: Info) -> sm.SchoolFunding | None:
+        period = await self._at_school(info)
+        cohort = await self.cohort(info)
+        if period is None or cohort is None:
+            return None
+        rows = (
+            await ctx(info)
+            .loaders.by_key(sm.SchoolFunding, sm.SchoolFunding.school_id)
+            .load(period.school_id)
+        )
+        return next((r for r in rows if r.contract_period_year == cohort), None)
+
+    @strawberry.field(description="The school has a pupil premium uplift in this cohort.")
+    async def pupil_premium_uplift(self, info: Info) -> bool:
+        funding = await self._funding(info)
+        return bool(funding and funding.pupil_premium_uplift)
+
+    @strawberry.field(description="The school has a sparsity uplift in this cohort.")
+    async def sparsity_uplift(self, info: Info) -> bool:
+        funding = await self._funding(info)
+        return bool(funding and funding.sparsity_uplift)
+
     @strawberry.field(description="The participant.")
     async def teacher(
         self, info: Info
