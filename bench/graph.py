@@ -5,7 +5,8 @@
 Seeds a fresh SQLite file under /tmp (or uses --database-url, already seeded), then
 runs every operation with the token of its folder's role through the ASGI app (no
 network), and prints per operation: median and 95th percentile milliseconds, SQL
-statements per request and response size. Bounded: --runs requests per operation.
+statements per request, the median time spent executing them, and response size.
+Bounded: --runs requests per operation.
 """
 
 from __future__ import annotations
@@ -78,33 +79,42 @@ async def bench(db: Database, runs: int) -> None:
         by_role.setdefault(caller.role, caller)
     variables = await variables_for(db, by_role[Role.SCHOOL_USER].org_id)
     statements: list[int] = [0]
+    sql_seconds: list[float] = [0.0]
+    started_at: list[float] = [0.0]
 
-    def count(*_: object) -> None:
+    def before(*_: object) -> None:
         statements[0] += 1
+        started_at[0] = time.perf_counter()
+
+    def after(*_: object) -> None:
+        sql_seconds[0] += time.perf_counter() - started_at[0]
 
     for engine in db.engines.values():
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        event.listen(engine.sync_engine, "before_cursor_execute", before)
+        event.listen(engine.sync_engine, "after_cursor_execute", after)
     app = create_app(db.settings, database=db)
     transport = httpx.ASGITransport(app=app)
-    print(f"{'operation':34} {'median ms':>9} {'p95 ms':>8} {'SQL':>4} {'KB':>7}")
+    print(f"{'operation':34} {'median ms':>9} {'p95 ms':>8} {'SQL':>4} {'SQL ms':>7} {'KB':>7}")
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         for path in sorted((ROOT / "operations").glob("*/*.graphql")):
             caller = by_role[FOLDER_ROLE[path.parent.name]]
             body = {"query": path.read_text(), "variables": variables[path.stem]}
             headers = {"Authorization": f"Bearer {caller.token}"}
             await client.post("/graphql", json=body, headers=headers)  # warm caches
-            timings = []
+            timings, sql_timings = [], []
             for _ in range(runs):
-                statements[0] = 0
+                statements[0], sql_seconds[0] = 0, 0.0
                 started = time.perf_counter()
                 response = await client.post("/graphql", json=body, headers=headers)
                 timings.append((time.perf_counter() - started) * 1000)
+                sql_timings.append(sql_seconds[0] * 1000)
                 assert "errors" not in response.json(), response.text[:300]
             timings.sort()
             p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
             print(
                 f"{path.parent.name + '/' + path.stem:34} {statistics.median(timings):9.1f} "
-                f"{p95:8.1f} {statements[0]:4} {len(response.content) / 1024:7.1f}"
+                f"{p95:8.1f} {statements[0]:4} {statistics.median(sql_timings):7.1f} "
+                f"{len(response.content) / 1024:7.1f}"
             )
 
 

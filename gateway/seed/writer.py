@@ -75,6 +75,13 @@ async def write_tables(
                     counts[table.name] = await _insert(conn, table, source(), progress)
             if conn.dialect.name == "postgresql":
                 await _advance_sequences(conn, tables)
+        # Fresh statistics after a bulk load: without them SQLite's planner probes a
+        # lead provider's every partnership for each participant of a page (measured:
+        # the participants page's training-period SELECT went from 308 ms to 13 ms).
+        async with db.engines[url].connect() as conn:
+            await conn.execute(sa.text("ANALYZE"))
+            await conn.commit()
+        progress("analysed the tables for the query planner")
     return counts
 
 
