@@ -241,3 +241,50 @@ async def test_email_is_shown_to_the_employing_school_and_hidden_from_finance(
     assert as_school and all(as_school), "the employing school sees every email of its ECTs"
     assert len(as_admin) >= len(as_school) and all(as_admin), "admin sees every email"
     assert len(as_finance) == len(as_admin) and not any(as_finance), "finance sees none"
+
+
+NODE_TABLES = {
+    "Teacher": "teachers",
+    "School": "schools",
+    "ECTAtSchoolPeriod": "ect_at_school_periods",
+    "MentorAtSchoolPeriod": "mentor_at_school_periods",
+    "MentorshipPeriod": "mentorship_periods",
+    "TrainingPeriod": "training_periods",
+    "InductionPeriod": "induction_periods",
+    "InductionExtension": "induction_extensions",
+    "SchoolPartnership": "school_partnerships",
+    "Declaration": "declarations",
+    "Statement": "statements",
+}
+
+
+async def test_nodes_answer_only_within_scope(client, seeded_db: Database, all_callers) -> None:
+    """`nodes` over a spread of ids of every type: null exactly where out of scope."""
+    ids: list[tuple[str, int]] = []
+    async with seeded_db.session() as s:
+        for type_name, table in NODE_TABLES.items():
+            rows = await s.execute(
+                sa.text(f"SELECT id FROM {table} WHERE id % 17 = 3 ORDER BY id LIMIT 25")
+            )
+            ids += [(type_name, pk) for (pk,) in rows]
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
+    variables = {"ids": [global_id(t, pk) for t, pk in ids]}
+    for caller in all_callers:
+        result = await gql(client, query, caller.token, variables)
+        assert "errors" not in result, (caller.label, result.get("errors"))
+        answers = result["data"]["nodes"]
+        assert len(answers) == len(ids)
+        async with seeded_db.session() as s:
+            for (type_name, pk), answer in zip(ids, answers, strict=True):
+                if caller.role in (Role.ADMIN, Role.FINANCE):
+                    assert answer is not None, (caller.label, type_name, pk)
+                    continue
+                sql = SCOPE[caller.role].get(type_name)
+                in_scope = (
+                    sql is not None
+                    and (await s.execute(sa.text(sql), {"pk": pk, "org": caller.org_id})).first()
+                    is not None
+                )
+                assert (answer is not None) == in_scope, (caller.label, type_name, pk, answer)
+                if answer is not None:
+                    assert answer["__typename"] == type_name
