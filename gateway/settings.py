@@ -83,9 +83,9 @@ class Settings:
         jwt_secret = env.get("JWT_SECRET") or None
         public_key_file = env.get("JWT_PUBLIC_KEY_FILE")
         jwt_public_key = Path(public_key_file).read_text() if public_key_file else None
-        if environment == "production" and not (
-            jwt_public_key or env.get("JWT_JWKS_FILE") or jwt_secret
-        ):
+        if environment == "production" and not (jwt_public_key or env.get("JWT_JWKS_FILE")):
+            # Production verifies the identity provider's RS256 signatures only; a shared
+            # HS256 secret is for development, where anyone with it can mint tokens.
             raise SettingsError(
                 "production needs JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE (RS256) to verify tokens"
             )

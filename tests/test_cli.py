@@ -62,7 +62,7 @@ def test_unknown_role(env) -> None:
 
 
 def test_token_refuses_in_production(env) -> None:
-    prod = {**env, "GATEWAY_ENV": "production", "JWT_SECRET": "x" * 48}
+    prod = {**env, "GATEWAY_ENV": "production", "JWT_JWKS_FILE": str(Path(__file__))}
     line = one_line_refusal(run("token", "--role", "admin", env=prod))
     assert "refuses in production" in line
 
@@ -98,3 +98,9 @@ def test_seed_date_before_the_service_writes_nothing(env, tmp_path) -> None:
     line = one_line_refusal(run("seed", "--today", "2020-01-01", env=env))
     assert "before the service began" in line
     assert not (tmp_path / "cli.db").exists()
+
+
+def test_production_without_a_public_key_refuses_to_start(env) -> None:
+    prod = {**env, "GATEWAY_ENV": "production", "JWT_SECRET": "x" * 48}
+    line = one_line_refusal(run("serve", "--port", "8798", env=prod))
+    assert "JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE" in line

@@ -8,7 +8,9 @@ setting, so ``alg: none`` and algorithm confusion are refused by PyJWT itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,17 +31,27 @@ class Claims:
     appropriate_body_id: int | None
 
 
+@functools.lru_cache(maxsize=4)
+def _jwks(path: str, mtime_ns: int) -> jwt.PyJWKSet:
+    """The key set in a JWKS file, read again only when the file changes (key rotation)."""
+    del mtime_ns  # part of the cache key
+    with open(path) as f:
+        return jwt.PyJWKSet.from_dict(json.load(f))
+
+
 def _verification_key(settings: Settings, token: str) -> tuple[Any, str]:
     if settings.jwt_public_key:
         return settings.jwt_public_key, "RS256"
     if settings.jwt_jwks_file:
-        with open(settings.jwt_jwks_file) as f:
-            jwks = jwt.PyJWKSet.from_dict(json.load(f))
+        path = settings.jwt_jwks_file
+        jwks = _jwks(path, os.stat(path).st_mtime_ns)
         kid = jwt.get_unverified_header(token).get("kid")
         for key in jwks.keys:
             if key.key_id == kid or (kid is None and len(jwks.keys) == 1):
                 return key.key, "RS256"
         raise AuthError("The token's key id is not one of the configured keys.")
+    if settings.is_production:
+        raise AuthError("This service has no key configured to verify tokens.")
     return settings.development_secret(), "HS256"
 
 
