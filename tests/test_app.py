@@ -124,3 +124,9 @@ async def test_api_token_use_is_recorded(client, seeded_db: Database) -> None:
         )
     assert last_used is not None
     assert dt.datetime.now(dt.UTC) - last_used < dt.timedelta(minutes=5)
+
+
+def test_a_missing_key_file_refuses_tokens_without_crashing(tmp_path) -> None:
+    settings = Settings(environment="production", jwt_jwks_file=str(tmp_path / "gone.json"))
+    with pytest.raises(AuthError, match="cannot be verified right now"):
+        jwt_tokens.decode(settings, "a.b.c")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ import jwt
 from gateway.auth.errors import AuthError
 from gateway.auth.viewer import JWT_ROLES, Role
 from gateway.settings import Settings
+
+log = logging.getLogger("gateway.auth")
 
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "role"]
 
@@ -59,6 +62,12 @@ def decode(settings: Settings, token: str) -> Claims:
     """Verify signature, issuer, audience and expiry; return the claims the gateway uses."""
     try:
         key, algorithm = _verification_key(settings, token)
+    except (OSError, ValueError) as e:  # a missing or malformed key file: our fault, not theirs
+        log.error("cannot load the token verification key: %s", type(e).__name__)
+        raise AuthError("Tokens cannot be verified right now; try again later.") from None
+    except jwt.PyJWTError:
+        raise AuthError("The token could not be read.") from None
+    try:
         payload = jwt.decode(
             token,
             key,
