@@ -16,7 +16,7 @@ from strawberry.asgi import GraphQL
 
 from gateway.auth import policy
 from gateway.auth.credentials import authenticate
-from gateway.auth.errors import AuthError
+from gateway.auth.errors import AuthError, CredentialsUnchecked
 from gateway.context import Context
 from gateway.db import Database
 from gateway.schema import schema
@@ -42,6 +42,9 @@ class GatewayGraphQL(GraphQL):
             )
         except AuthError as e:
             error = e
+        except Exception as e:  # never a trace to the caller; the session still closes
+            log.error("credentials check failed: %s", type(e).__name__)
+            error = CredentialsUnchecked("Credentials cannot be checked right now; try again.")
         return Context(settings=self.settings, session=session, viewer=viewer, auth_error=error)
 
     def encode_json(self, data: object) -> bytes:

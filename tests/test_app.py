@@ -130,3 +130,21 @@ def test_a_missing_key_file_refuses_tokens_without_crashing(tmp_path) -> None:
     settings = Settings(environment="production", jwt_jwks_file=str(tmp_path / "gone.json"))
     with pytest.raises(AuthError, match="cannot be verified right now"):
         jwt_tokens.decode(settings, "a.b.c")
+
+
+async def test_database_down_during_sign_in_is_a_clean_error() -> None:
+    settings = Settings(
+        environment="test",
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        jwt_secret="s" * 48,
+    )
+    app = create_app(settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        response = await c.post(
+            "/graphql",
+            json={"query": "{ teachers { edges { node { id } } } }"},
+            headers={"Authorization": "Bearer ecf_lp_" + "x" * 43},
+        )
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "nobody" not in response.text and "Traceback" not in response.text

@@ -15,3 +15,9 @@ class AuthError(Exception):
 
 class ForbiddenError(AuthError):
     code = "FORBIDDEN"
+
+
+class CredentialsUnchecked(AuthError):
+    """Credentials could not be checked (e.g. the database is down): not the caller's fault."""
+
+    code = "INTERNAL_SERVER_ERROR"
