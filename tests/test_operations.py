@@ -100,8 +100,20 @@ async def test_lead_provider_pages(seeded_db, by_role) -> None:
     assert partnerships["partnerships"]["edges"]
     schools = await run(seeded_db, provider, "SchoolsByCohort", {"cohort": 2025, "first": 50})
     assert schools["schools"]["edges"]
-    partners = await run(seeded_db, provider, "DeliveryPartners", {"first": 50})
-    assert partners["deliveryPartners"]["edges"]
+    partners = await run(seeded_db, provider, "DeliveryPartners", {"first": 100})
+    async with seeded_db.session() as s:
+        own = await s.execute(
+            sa.text(
+                "SELECT DISTINCT dp.api_id FROM delivery_partners dp "
+                "JOIN lead_provider_delivery_partnerships l ON l.delivery_partner_id = dp.id "
+                "JOIN active_lead_providers a ON a.id = l.active_lead_provider_id "
+                "WHERE a.lead_provider_id = :lp"
+            ),
+            {"lp": provider.org_id},
+        )
+        expected = {str(uuid.UUID(str(api_id))) for (api_id,) in own}
+    listed = {e["node"]["apiId"] for e in partners["deliveryPartners"]["edges"]}
+    assert listed == expected and listed
     statements = await run(seeded_db, provider, "Statements", {"first": 50})
     assert statements["statements"]["edges"]
     assert {e["node"]["feeType"] for e in statements["statements"]["edges"]} == {"OUTPUT"}

@@ -318,6 +318,23 @@ def statements(viewer: Viewer) -> ColumnElement[bool]:
     return NOTHING
 
 
+def delivery_partners_listed(viewer: Viewer) -> ColumnElement[bool]:
+    """Which delivery partners a list shows: a lead provider's own (as the REST API's
+    /delivery-partners did); everyone else all. Any may still be reached by id."""
+    from gateway.models.training import DeliveryPartner
+
+    if viewer.role is not Role.LEAD_PROVIDER:
+        return public(viewer)
+    return DeliveryPartner.id.in_(
+        sa.select(LeadProviderDeliveryPartnership.delivery_partner_id)
+        .join(
+            ActiveLeadProvider,
+            ActiveLeadProvider.id == LeadProviderDeliveryPartnership.active_lead_provider_id,
+        )
+        .where(ActiveLeadProvider.lead_provider_id == _org(viewer.lead_provider_id))
+    )
+
+
 def public(viewer: Viewer) -> ColumnElement[bool]:
     """Reference data every signed-in caller may read: appropriate bodies (schools must
     pick one), lead providers, delivery partners, cohorts and schedules."""

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from strawberry import relay
 
 from gateway.auth import policy
-from gateway.auth.viewer import Role
 from gateway.context import Context
 from gateway.models import training as trm
 from gateway.resolvers.pagination import paginate
@@ -66,21 +65,21 @@ async def partnerships(
 async def delivery_partners(
     ctx: Context, *, cohorts: list[int] | None, first: int | None, after: str | None
 ) -> relay.Connection[DeliveryPartner]:
-    """Delivery partners by name. A lead provider sees the ones it works with (in the
-    given cohorts); everyone else sees all, optionally those active in the cohorts."""
+    """Delivery partners by name: for a lead provider the ones it works with, for everyone
+    else all of them; with cohorts, those partnered in one of those cohorts."""
     viewer = ctx.require_viewer()
-    stmt = sa.select(trm.DeliveryPartner).where(policy.condition_for(trm.DeliveryPartner, viewer))
-    if viewer.role is Role.LEAD_PROVIDER or cohorts:
-        links = sa.select(trm.LeadProviderDeliveryPartnership.delivery_partner_id).join(
-            trm.ActiveLeadProvider,
-            trm.ActiveLeadProvider.id
-            == trm.LeadProviderDeliveryPartnership.active_lead_provider_id,
+    stmt = sa.select(trm.DeliveryPartner).where(policy.delivery_partners_listed(viewer))
+    if cohorts:
+        partnered = (
+            sa.select(trm.LeadProviderDeliveryPartnership.delivery_partner_id)
+            .join(
+                trm.ActiveLeadProvider,
+                trm.ActiveLeadProvider.id
+                == trm.LeadProviderDeliveryPartnership.active_lead_provider_id,
+            )
+            .where(trm.ActiveLeadProvider.contract_period_year.in_(cohorts))
         )
-        if viewer.role is Role.LEAD_PROVIDER:
-            links = links.where(trm.ActiveLeadProvider.lead_provider_id == viewer.lead_provider_id)
-        if cohorts:
-            links = links.where(trm.ActiveLeadProvider.contract_period_year.in_(cohorts))
-        stmt = stmt.where(trm.DeliveryPartner.id.in_(links))
+        stmt = stmt.where(trm.DeliveryPartner.id.in_(partnered))
     order = [trm.DeliveryPartner.name, trm.DeliveryPartner.id]
     return await paginate(ctx, stmt, order, DeliveryPartner.from_row, first, after)
 
