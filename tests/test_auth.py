@@ -130,3 +130,21 @@ async def test_page_size_over_the_cap_is_bad_user_input(client, seeded_db) -> No
     (error,) = result["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "between 1 and 100" in error["message"]
+
+
+async def test_a_too_deep_query_is_refused_before_it_runs(client, seeded_db) -> None:
+    token = mint_development_token(seeded_db.settings, Role.ADMIN)
+    # teachers > edges > node > (ectAtSchoolPeriods > teacher) x 6 > id: depth 15
+    deep = "ectAtSchoolPeriods { teacher { " * 6 + "id" + " } }" * 6
+    result = await gql(client, "{ teachers(first: 1) { edges { node { " + deep + " } } } }", token)
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "exceeds maximum operation depth" in error["message"]
+    assert result.get("data") is None
+
+
+async def test_introspection_still_answers(client) -> None:
+    from graphql import get_introspection_query
+
+    result = await gql(client, get_introspection_query(descriptions=True))
+    assert "errors" not in result and result["data"]["__schema"]["queryType"]["name"] == "Query"

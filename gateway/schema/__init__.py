@@ -8,13 +8,25 @@ from decimal import Decimal, InvalidOperation
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 
 from gateway.auth.errors import AuthError
 from gateway.errors import GatewayError
 from gateway.schema.query import Query
 
 log = logging.getLogger("gateway.errors")
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
 
 
 def _code(error: GraphQLError) -> str | None:
@@ -115,6 +127,11 @@ schema = GatewaySchema(
     query=Query,
     scalar_overrides={uuid.UUID: UUIDScalar, Decimal: DecimalScalar},
     extensions=[
+        # Bounds on what one document may ask, so a single request cannot ask for the
+        # whole graph many times over. The deepest operation under operations/ is 8.
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         ErrorCodes,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
