@@ -33,7 +33,10 @@ def _redacted(url: str) -> str:
 def _database(settings: Settings):  # -> Database; imported late so --help stays fast
     from gateway.db import Database
 
-    return Database(settings)
+    try:
+        return Database(settings)
+    except OSError as e:  # e.g. the SQLite file's folder cannot be made
+        raise CLIError(f"cannot open the database: {e.strerror}: {e.filename}") from None
 
 
 async def _reachable(db) -> None:

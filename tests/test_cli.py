@@ -104,3 +104,10 @@ def test_production_without_a_public_key_refuses_to_start(env) -> None:
     prod = {**env, "GATEWAY_ENV": "production", "JWT_SECRET": "x" * 48}
     line = one_line_refusal(run("serve", "--port", "8798", env=prod))
     assert "JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE" in line
+
+
+def test_sqlite_file_that_cannot_be_made(env) -> None:
+    line = one_line_refusal(
+        run("db", "upgrade", env={**env, "DATABASE_URL": "sqlite+aiosqlite:////proc/nope/x.db"})
+    )
+    assert "cannot open the database" in line and "/proc/nope" in line
