@@ -228,6 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(schema.as_str())
         elif args.command == "serve":
+            from gateway.auth.policy import ColocationError, check_colocation
+
+            try:
+                check_colocation(settings)
+            except ColocationError as e:
+                raise CLIError(str(e)) from None
             asyncio.run(cmd_prepare_serve(settings))
             serve(settings, args.host, args.port, args.reload)
     except (CLIError, SettingsError) as e:

@@ -111,3 +111,10 @@ def test_sqlite_file_that_cannot_be_made(env) -> None:
         run("db", "upgrade", env={**env, "DATABASE_URL": "sqlite+aiosqlite:////proc/nope/x.db"})
     )
     assert "cannot open the database" in line and "/proc/nope" in line
+
+
+def test_serve_refuses_teacher_visibility_split_across_databases(env, tmp_path) -> None:
+    split = {**env, "TRAINING_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/training.db"}
+    line = one_line_refusal(run("serve", "--port", "8797", env=split))
+    assert "must be the same" in line
+    assert not (tmp_path / "cli.db").exists()
