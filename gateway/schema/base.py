@@ -32,6 +32,11 @@ def gql_enum(enum_cls: type[E], name: str, description: str, values: dict[Any, s
     return enum_cls
 
 
+def spelled_out(enum_cls: type[E], suffix: str = ".") -> dict[E, str]:
+    """Descriptions that spell each value out ("moved_school" -> "Moved school.")."""
+    return {m: str(m.value).replace("_", " ").capitalize() + suffix for m in enum_cls}
+
+
 def _node_ids(node_ids: Iterable[str], type_name: str) -> list[int]:
     try:
         return [int(i) for i in node_ids]

@@ -16,7 +16,7 @@ from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.rules import derived
-from gateway.schema.base import ModelNode, ctx, gql_enum
+from gateway.schema.base import ModelNode, ctx, gql_enum, spelled_out
 
 if TYPE_CHECKING:
     from gateway.schema.inductions import AppropriateBody
@@ -27,13 +27,13 @@ SchoolType = gql_enum(
     sm.SchoolType,
     "SchoolType",
     "Establishment type, as Get Information About Schools names it.",
-    {t: t.value.replace("_", " ").capitalize() + "." for t in sm.SchoolType},
+    spelled_out(sm.SchoolType),
 )
 SchoolPhase = gql_enum(
     sm.SchoolPhase,
     "SchoolPhase",
     "Phase of education.",
-    {p: p.value.replace("_", " ").capitalize() + " phase." for p in sm.SchoolPhase},
+    spelled_out(sm.SchoolPhase, " phase."),
 )
 SchoolStatus = gql_enum(
     sm.SchoolStatus,

@@ -16,7 +16,7 @@ from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.rules import derived
-from gateway.schema.base import ModelNode, ctx, gql_enum
+from gateway.schema.base import ModelNode, ctx, gql_enum, spelled_out
 from gateway.schema.inductions import TrainingProgramme
 from gateway.schema.schools import ParticipantStatus
 
@@ -39,13 +39,13 @@ WithdrawalReason = gql_enum(
     trm.WithdrawalReason,
     "WithdrawalReason",
     "Why a participant was withdrawn.",
-    {r: r.value.replace("_", " ").capitalize() + "." for r in trm.WithdrawalReason},
+    spelled_out(trm.WithdrawalReason),
 )
 DeferralReason = gql_enum(
     trm.DeferralReason,
     "DeferralReason",
     "Why a participant's training was deferred.",
-    {r: r.value.replace("_", " ").capitalize() + "." for r in trm.DeferralReason},
+    spelled_out(trm.DeferralReason),
 )
 
 
