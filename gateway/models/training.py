@@ -281,7 +281,3 @@ class TrainingPeriod(IdMixin, TimestampsMixin, Base):
     deferral_reason: Mapped[DeferralReason | None] = mapped_column(
         enum_column(DeferralReason, "deferral_reason")
     )
-
-    @property
-    def is_open(self) -> bool:
-        return self.finished_on is None
