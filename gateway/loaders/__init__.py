@@ -31,8 +31,14 @@ class Loaders:
         self._loaders: dict[tuple[Any, ...], DataLoader] = {}
 
     async def fetch(self, stmt: sa.Select[Any]) -> Sequence[Any]:
+        """Rows of ``select(Model)...`` as plain result rows (attribute access by column
+        name), not ORM objects: building ORM objects was most of a large page's time
+        (bench/graph.py, Participants). Rows are read-only, which reads are."""
+        descriptions = stmt.column_descriptions
+        if len(descriptions) == 1 and descriptions[0]["expr"] is descriptions[0]["entity"]:
+            stmt = stmt.with_only_columns(*sa.inspect(descriptions[0]["entity"]).columns)
         async with self._lock:
-            return (await self.session.scalars(stmt)).all()
+            return (await self.session.execute(stmt)).all()
 
     def by_id(self, model: type) -> DataLoader:
         key = ("id", model)

@@ -86,6 +86,21 @@ class WorkingPattern(enum.StrEnum):
     FULL_TIME = "full_time"
 
 
+def is_state_funded(type_: SchoolType) -> bool:
+    return type_ in STATE_FUNDED_TYPES
+
+
+def is_eligible(
+    status: SchoolStatus, in_england: bool, type_: SchoolType, section_41_approved: bool
+) -> bool:
+    """Open, in England, and state-funded or an independent school with section 41."""
+    return (
+        status == SchoolStatus.OPEN
+        and in_england
+        and (type_ in STATE_FUNDED_TYPES or (type_ in INDEPENDENT_TYPES and section_41_approved))
+    )
+
+
 class School(IdMixin, TimestampsMixin, Base):
     __tablename__ = "schools"
     __table_args__ = domain_table_args(
@@ -111,7 +126,7 @@ class School(IdMixin, TimestampsMixin, Base):
 
     @hybrid_property
     def state_funded(self) -> bool:
-        return self.type in STATE_FUNDED_TYPES
+        return is_state_funded(self.type)
 
     @state_funded.inplace.expression
     @classmethod
@@ -121,14 +136,7 @@ class School(IdMixin, TimestampsMixin, Base):
     @hybrid_property
     def eligible(self) -> bool:
         """Open, in England, and state-funded or an independent school with section 41."""
-        return (
-            self.status == SchoolStatus.OPEN
-            and self.in_england
-            and (
-                self.type in STATE_FUNDED_TYPES
-                or (self.type in INDEPENDENT_TYPES and self.section_41_approved)
-            )
-        )
+        return is_eligible(self.status, self.in_england, self.type, self.section_41_approved)
 
     @eligible.inplace.expression
     @classmethod

@@ -43,6 +43,11 @@ def trn_check() -> sa.CheckConstraint:
     )
 
 
+def full_name(trs_first_name: str, trs_last_name: str, corrected_name: str | None) -> str:
+    """The name to show: a school's correction wins over the TRS names."""
+    return corrected_name or f"{trs_first_name} {trs_last_name}"
+
+
 class Teacher(IdMixin, TimestampsMixin, Base):
     """A teacher, as the Teaching Record System knows them, plus what schools corrected."""
 
@@ -70,7 +75,7 @@ class Teacher(IdMixin, TimestampsMixin, Base):
 
     @property
     def full_name(self) -> str:
-        return self.corrected_name or f"{self.trs_first_name} {self.trs_last_name}"
+        return full_name(self.trs_first_name, self.trs_last_name, self.corrected_name)
 
 
 class TeacherRecord(IdMixin, Base):

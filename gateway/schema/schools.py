@@ -97,14 +97,15 @@ class School(ModelNode):
 
     @strawberry.field(description="State-funded establishment type.")
     def state_funded(self) -> bool:
-        return self.row.state_funded
+        return sm.is_state_funded(self.row.type)
 
     @strawberry.field(
         description="Eligible for funded training: open, in England, and state-funded or "
         "independent with section 41 approval."
     )
     def eligible(self) -> bool:
-        return self.row.eligible
+        r = self.row
+        return sm.is_eligible(r.status, r.in_england, r.type, r.section_41_approved)
 
     @strawberry.field(
         description="The induction tutor's email: only the school itself and DfE admin."

@@ -72,7 +72,8 @@ class Teacher(ModelNode):
 
     @strawberry.field(description="The name to show: the corrected name, else the TRS names.")
     def full_name(self) -> str:
-        return self.row.full_name
+        r = self.row
+        return tm.full_name(r.trs_first_name, r.trs_last_name, r.corrected_name)
 
     @strawberry.field(description="Date qualified teacher status was awarded (TRS).")
     def qts_awarded_on(self) -> dt.date | None:
