@@ -21,6 +21,7 @@ class Context:
     auth_error: AuthError | None = None
     today: dt.date = field(default_factory=dt.date.today)
     _loaders: Loaders | None = None
+    selection_cache: dict[tuple[int, ...], set[str]] = field(default_factory=dict)
 
     @property
     def loaders(self) -> Loaders:

@@ -112,9 +112,8 @@ class Declaration(ModelNode):
 
     @strawberry.field(description="The training period (enrolment) declared against.")
     async def training_period(self, info: Info) -> TrainingPeriod | None:
-        return TrainingPeriod.maybe(
-            await ctx(info).loaders.load(trm.TrainingPeriod, self.row.training_period_id)
-        )
+        row = await ctx(info).loaders.load(trm.TrainingPeriod, self.row.training_period_id)
+        return (await TrainingPeriod.build(info, [row]))[0] if row is not None else None
 
     @strawberry.field(description="The lead provider that declared.")
     async def lead_provider(self, info: Info) -> LeadProvider | None:

@@ -270,9 +270,8 @@ class ECTAtSchoolPeriod(_AtSchool):
     ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
         from gateway.schema.training import TrainingPeriod
 
-        return TrainingPeriod.many(
-            await self._training(info, trm.TrainingPeriod.ect_at_school_period_id)
-        )
+        rows = await self._training(info, trm.TrainingPeriod.ect_at_school_period_id)
+        return await TrainingPeriod.build(info, rows)
 
 
 @strawberry.type(description="A mentor at a school for a period (a mentor may be at several).")
@@ -300,9 +299,8 @@ class MentorAtSchoolPeriod(_AtSchool):
     ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
         from gateway.schema.training import TrainingPeriod
 
-        return TrainingPeriod.many(
-            await self._training(info, trm.TrainingPeriod.mentor_at_school_period_id)
-        )
+        rows = await self._training(info, trm.TrainingPeriod.mentor_at_school_period_id)
+        return await TrainingPeriod.build(info, rows)
 
 
 @strawberry.type(description="An ECT mentored by a mentor at the same school for a period.")

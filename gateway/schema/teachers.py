@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
@@ -189,18 +190,14 @@ class Teacher(ModelNode):
             )
             .load(self.row.id)
         )
-        return TrainingPeriod.many(rows)
+        return await TrainingPeriod.build(info, rows)
 
 
-async def _induction_facts(info: Info, teacher_id: int) -> list[im.InductionPeriod]:
-    """Induction periods read only to derive statuses (see policy.induction_facts)."""
-    return (
-        await ctx(info)
-        .loaders.by_key(
-            im.InductionPeriod,
-            im.InductionPeriod.teacher_id,
-            rule=policy.induction_facts,
-            name="facts",
-        )
-        .load(teacher_id)
+def _induction_facts(info: Info, teacher_id: int) -> Awaitable[list[im.InductionPeriod]]:
+    """Induction periods read only to derive statuses (see policy.induction_facts).
+
+    Returns the loader's future itself, so gathering it with others starts no task."""
+    loader = ctx(info).loaders.by_key(
+        im.InductionPeriod, im.InductionPeriod.teacher_id, rule=policy.induction_facts, name="facts"
     )
+    return loader.load(teacher_id)

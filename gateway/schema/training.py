@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.loaders import enrolments
 from gateway.models import payments as pm
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.rules import derived
-from gateway.schema.base import ModelNode, ctx, gql_enum, spelled_out
+from gateway.schema.base import ModelNode, ctx, gql_enum, selected_subfields, spelled_out
 from gateway.schema.inductions import TrainingProgramme
 from gateway.schema.schools import ParticipantStatus
 
@@ -186,14 +188,37 @@ class TrainingStop:
     description="Training during one ECT or mentor period; for a lead provider, an enrolment."
 )
 class TrainingPeriod(ModelNode):
+    """Built with ``build``: the related rows its fields read are gathered for the whole
+    list first (gateway.loaders.enrolments), so those fields resolve synchronously."""
+
     model: ClassVar[type] = trm.TrainingPeriod
     row: strawberry.Private[trm.TrainingPeriod]
+    facts: strawberry.Private[enrolments.EnrolmentFacts]
     id: relay.NodeID[int]
     started_on: dt.date = strawberry.field(description="First day of the training period.")
     finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
     training_programme: TrainingProgramme = strawberry.field(
         description="Provider-led or school-led."
     )
+
+    @classmethod
+    async def build(
+        cls, info: Info, rows: Sequence[Any], *, everything: bool = False
+    ) -> list[TrainingPeriod]:
+        """TrainingPeriods for ``rows`` (the field ``info`` resolves returns them), with the
+        facts its selection reads."""
+        needs = enrolments.needs_for(None if everything else selected_subfields(info))
+        facts = await enrolments.gather(ctx(info).loaders, rows, needs)
+        return [cls.from_row(r, facts=f) for r, f in zip(rows, facts, strict=True)]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[TrainingPeriod | None]:
+        rows = await cls.load_rows(info, node_ids, required)
+        found = await cls.build(info, [r for r in rows if r is not None], everything=True)
+        by_id = {node.row.id: node for node in found}
+        return [by_id.get(r.id) if r is not None else None for r in rows]
 
     @strawberry.field(description="The training record id used by the Lead Provider API.")
     def training_record_id(self) -> uuid.UUID:
@@ -224,34 +249,52 @@ class TrainingPeriod(ModelNode):
     @strawberry.field(
         description="For an ECT: the participant id of their current (else latest) mentor."
     )
-    async def mentor_id(self, info: Info) -> uuid.UUID | None:
-        if self.row.ect_at_school_period_id is None:
-            return None
-        return (
-            await ctx(info).loaders.mentor_participant_ids().load(self.row.ect_at_school_period_id)
-        )
-
-    async def _funding(self, info: Info) -> sm.SchoolFunding | None:
-        period = await self._at_school(info)
-        cohort = await self.cohort(info)
-        if period is None or cohort is None:
-            return None
-        rows = (
-            await ctx(info)
-            .loaders.by_key(sm.SchoolFunding, sm.SchoolFunding.school_id)
-            .load(period.school_id)
-        )
-        return next((r for r in rows if r.contract_period_year == cohort), None)
+    def mentor_id(self) -> uuid.UUID | None:
+        return self.facts.mentor_id
 
     @strawberry.field(description="The school has a pupil premium uplift in this cohort.")
-    async def pupil_premium_uplift(self, info: Info) -> bool:
-        funding = await self._funding(info)
-        return bool(funding and funding.pupil_premium_uplift)
+    def pupil_premium_uplift(self) -> bool:
+        return bool(self.facts.funding and self.facts.funding.pupil_premium_uplift)
 
     @strawberry.field(description="The school has a sparsity uplift in this cohort.")
-    async def sparsity_uplift(self, info: Info) -> bool:
-        funding = await self._funding(info)
-        return bool(funding and funding.sparsity_uplift)
+    def sparsity_uplift(self) -> bool:
+        return bool(self.facts.funding and self.facts.funding.sparsity_uplift)
+
+    @strawberry.field(description="Active, joining, leaving or left at the school, as of today.")
+    def participant_status(self, info: Info) -> ParticipantStatus | None:
+        period = self.facts.at_school
+        if period is None:
+            return None
+        return derived.participant_status(period.started_on, period.finished_on, ctx(info).today)
+
+    @strawberry.field(description="The school where this training happens.")
+    def school(self) -> Annotated[School, strawberry.lazy("gateway.schema.schools")] | None:
+        from gateway.schema.schools import School
+
+        return School.maybe(self.facts.school)
+
+    @strawberry.field(description="The school partnership (null for school-led training).")
+    def school_partnership(self) -> SchoolPartnership | None:
+        return SchoolPartnership.maybe(self.facts.partnership)
+
+    @strawberry.field(
+        description="The lead provider: the partnership's, else the one named in an "
+        "expression of interest."
+    )
+    def lead_provider(self) -> LeadProvider | None:
+        return LeadProvider.maybe(self.facts.lead_provider)
+
+    @strawberry.field(description="The delivery partner (null until a partnership exists).")
+    def delivery_partner(self) -> DeliveryPartner | None:
+        return DeliveryPartner.maybe(self.facts.delivery_partner)
+
+    @strawberry.field(description="The schedule (null for school-led training).")
+    def schedule(self) -> Schedule | None:
+        return Schedule(row=self.facts.schedule) if self.facts.schedule is not None else None
+
+    @strawberry.field(description="The cohort (contract period year) of this training.")
+    def cohort(self) -> int | None:
+        return self.facts.cohort
 
     @strawberry.field(description="The participant.")
     async def teacher(
@@ -260,66 +303,6 @@ class TrainingPeriod(ModelNode):
         from gateway.schema.teachers import Teacher
 
         return Teacher.maybe(await ctx(info).loaders.load(tm.Teacher, self.row.teacher_id))
-
-    async def _at_school(self, info: Info) -> sm.ECTAtSchoolPeriod | sm.MentorAtSchoolPeriod | None:
-        loaders = ctx(info).loaders
-        if self.row.ect_at_school_period_id:
-            return await loaders.load(sm.ECTAtSchoolPeriod, self.row.ect_at_school_period_id)
-        return await loaders.load(sm.MentorAtSchoolPeriod, self.row.mentor_at_school_period_id)
-
-    @strawberry.field(description="Active, joining, leaving or left at the school, as of today.")
-    async def participant_status(self, info: Info) -> ParticipantStatus | None:
-        period = await self._at_school(info)
-        if period is None:
-            return None
-        return derived.participant_status(period.started_on, period.finished_on, ctx(info).today)
-
-    @strawberry.field(description="The school where this training happens.")
-    async def school(
-        self, info: Info
-    ) -> Annotated[School, strawberry.lazy("gateway.schema.schools")] | None:
-        from gateway.schema.schools import School
-
-        period = await self._at_school(info)
-        return School.maybe(period and await ctx(info).loaders.load(sm.School, period.school_id))
-
-    @strawberry.field(description="The school partnership (null for school-led training).")
-    async def school_partnership(self, info: Info) -> SchoolPartnership | None:
-        return SchoolPartnership.maybe(
-            await ctx(info).loaders.load(trm.SchoolPartnership, self.row.school_partnership_id)
-        )
-
-    @strawberry.field(
-        description="The lead provider: the partnership's, else the one named in "
-        "an expression of interest."
-    )
-    async def lead_provider(self, info: Info) -> LeadProvider | None:
-        loaders = ctx(info).loaders
-        if self.row.school_partnership_id:
-            partnership = await self.school_partnership(info)
-            return await partnership.lead_provider(info) if partnership else None
-        alp = await loaders.load(trm.ActiveLeadProvider, self.row.expression_of_interest_id)
-        return LeadProvider.maybe(
-            alp and await loaders.load(trm.LeadProvider, alp.lead_provider_id)
-        )
-
-    @strawberry.field(description="The delivery partner (null until a partnership exists).")
-    async def delivery_partner(self, info: Info) -> DeliveryPartner | None:
-        partnership = await self.school_partnership(info)
-        return await partnership.delivery_partner(info) if partnership else None
-
-    @strawberry.field(description="The schedule (null for school-led training).")
-    async def schedule(self, info: Info) -> Schedule | None:
-        row = await ctx(info).loaders.load(trm.Schedule, self.row.schedule_id)
-        return Schedule(row=row) if row else None
-
-    @strawberry.field(description="The cohort (contract period year) of this training.")
-    async def cohort(self, info: Info) -> int | None:
-        schedule = await self.schedule(info)
-        if schedule:
-            return schedule.row.contract_period_year
-        partnership = await self.school_partnership(info)
-        return partnership.row.contract_period_year if partnership else None
 
     @strawberry.field(description="Declarations on this training you may see, oldest first.")
     async def declarations(
