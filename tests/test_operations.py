@@ -195,3 +195,29 @@ async def test_finance_statement_view(seeded_db, by_role) -> None:
             break
         after = connection["pageInfo"]["endCursor"]
     assert len(seen) == len(set(seen)) == expected > 7
+
+
+async def test_enrolments_name_their_provider_through_partnership_or_interest(
+    client, seeded_db
+) -> None:
+    """A lead provider's enrolments all name it, including those it has only through an
+    expression of interest (no partnership yet, so no delivery partner)."""
+    from tests.graph import gql as post
+
+    query = """{ teachers(first: 3000) { edges { node { trainingPeriods {
+        trainingProgramme cohort schoolPartnership { id } leadProvider { id }
+        deliveryPartner { id } } } } } }"""
+    interest_only = 0
+    for provider in [c for c in await callers(seeded_db) if c.role is Role.LEAD_PROVIDER]:
+        result = await post(client, query, provider.token)
+        assert "errors" not in result, result
+        periods = [
+            p for e in result["data"]["teachers"]["edges"] for p in e["node"]["trainingPeriods"]
+        ]
+        assert periods
+        for period in periods:
+            assert period["leadProvider"] == {"id": global_id("LeadProvider", provider.org_id)}
+            assert period["cohort"] is not None
+            assert (period["deliveryPartner"] is None) == (period["schoolPartnership"] is None)
+            interest_only += period["schoolPartnership"] is None
+    assert interest_only > 0, "the seed has expressions of interest"
