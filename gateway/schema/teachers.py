@@ -102,9 +102,11 @@ class Teacher(ModelNode):
         # Both loads join this level's batches (one SELECT each for the whole page).
         periods, ect = await asyncio.gather(
             _induction_facts(info, self.row.id),
-            c.loaders.by_key(sm.ECTAtSchoolPeriod, sm.ECTAtSchoolPeriod.teacher_id).load(
-                self.row.id
-            ),
+            c.loaders.by_key(
+                sm.ECTAtSchoolPeriod,
+                sm.ECTAtSchoolPeriod.teacher_id,
+                order_by=[sm.ECTAtSchoolPeriod.started_on],  # as ect_at_school_periods asks
+            ).load(self.row.id),
         )
         return derived.eligible_for_funding(periods, bool(ect), c.today)
 
