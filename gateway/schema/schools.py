@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -181,6 +181,9 @@ class School(ModelNode):
     name="AtSchoolPeriod", description="A period a teacher spends at a school in one role."
 )
 class _AtSchool(ModelNode):
+    # The foreign keys that point at this kind of period.
+    _mentorship_key: ClassVar[Any]
+    _training_key: ClassVar[Any]
     started_on: dt.date = strawberry.field(description="First day at the school in this role.")
     finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
 
@@ -224,17 +227,41 @@ class _AtSchool(ModelNode):
             return self.row.email
         return None
 
-    async def _training(self, info: Info, column: object) -> list[trm.TrainingPeriod]:
-        return (
+    @strawberry.field(
+        description="Mentorships this period is part of (an ECT's mentors, or a mentor's "
+        "ECTs), oldest first."
+    )
+    async def mentorship_periods(self, info: Info) -> list[MentorshipPeriod]:
+        rows = (
             await ctx(info)
-            .loaders.by_key(trm.TrainingPeriod, column, order_by=[trm.TrainingPeriod.started_on])
+            .loaders.by_key(
+                sm.MentorshipPeriod, self._mentorship_key, order_by=[sm.MentorshipPeriod.started_on]
+            )
             .load(self.row.id)
         )
+        return MentorshipPeriod.many(rows)
+
+    @strawberry.field(description="Training during this period, oldest first.")
+    async def training_periods(
+        self, info: Info
+    ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
+        from gateway.schema.training import TrainingPeriod
+
+        rows = (
+            await ctx(info)
+            .loaders.by_key(
+                trm.TrainingPeriod, self._training_key, order_by=[trm.TrainingPeriod.started_on]
+            )
+            .load(self.row.id)
+        )
+        return await TrainingPeriod.build(info, rows)
 
 
 @strawberry.type(description="An early career teacher employed at a school for a period.")
 class ECTAtSchoolPeriod(_AtSchool):
     model: ClassVar[type] = sm.ECTAtSchoolPeriod
+    _mentorship_key: ClassVar[Any] = sm.MentorshipPeriod.ect_at_school_period_id
+    _training_key: ClassVar[Any] = trm.TrainingPeriod.ect_at_school_period_id
     row: strawberry.Private[sm.ECTAtSchoolPeriod]
     id: relay.NodeID[int]
     working_pattern: WorkingPattern = strawberry.field(description="Full or part time.")
@@ -251,56 +278,14 @@ class ECTAtSchoolPeriod(_AtSchool):
             )
         )
 
-    @strawberry.field(description="Who mentors (mentored) this ECT, oldest first.")
-    async def mentorship_periods(self, info: Info) -> list[MentorshipPeriod]:
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                sm.MentorshipPeriod,
-                sm.MentorshipPeriod.ect_at_school_period_id,
-                order_by=[sm.MentorshipPeriod.started_on],
-            )
-            .load(self.row.id)
-        )
-        return MentorshipPeriod.many(rows)
-
-    @strawberry.field(description="Training during this period, oldest first.")
-    async def training_periods(
-        self, info: Info
-    ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
-        from gateway.schema.training import TrainingPeriod
-
-        rows = await self._training(info, trm.TrainingPeriod.ect_at_school_period_id)
-        return await TrainingPeriod.build(info, rows)
-
 
 @strawberry.type(description="A mentor at a school for a period (a mentor may be at several).")
 class MentorAtSchoolPeriod(_AtSchool):
     model: ClassVar[type] = sm.MentorAtSchoolPeriod
+    _mentorship_key: ClassVar[Any] = sm.MentorshipPeriod.mentor_at_school_period_id
+    _training_key: ClassVar[Any] = trm.TrainingPeriod.mentor_at_school_period_id
     row: strawberry.Private[sm.MentorAtSchoolPeriod]
     id: relay.NodeID[int]
-
-    @strawberry.field(description="The ECTs this mentor mentors (mentored), oldest first.")
-    async def mentorship_periods(self, info: Info) -> list[MentorshipPeriod]:
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                sm.MentorshipPeriod,
-                sm.MentorshipPeriod.mentor_at_school_period_id,
-                order_by=[sm.MentorshipPeriod.started_on],
-            )
-            .load(self.row.id)
-        )
-        return MentorshipPeriod.many(rows)
-
-    @strawberry.field(description="The mentor's training during this period, oldest first.")
-    async def training_periods(
-        self, info: Info
-    ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
-        from gateway.schema.training import TrainingPeriod
-
-        rows = await self._training(info, trm.TrainingPeriod.mentor_at_school_period_id)
-        return await TrainingPeriod.build(info, rows)
 
 
 @strawberry.type(description="An ECT mentored by a mentor at the same school for a period.")
