@@ -181,7 +181,8 @@ class School(ModelNode):
     name="AtSchoolPeriod", description="A period a teacher spends at a school in one role."
 )
 class _AtSchool(ModelNode):
-    # The foreign keys that point at this kind of period.
+    # The foreign keys that point at this kind of period (read through the class: they
+    # are SQLAlchemy descriptors).
     _mentorship_key: ClassVar[Any]
     _training_key: ClassVar[Any]
     started_on: dt.date = strawberry.field(description="First day at the school in this role.")
@@ -235,7 +236,9 @@ class _AtSchool(ModelNode):
         rows = (
             await ctx(info)
             .loaders.by_key(
-                sm.MentorshipPeriod, self._mentorship_key, order_by=[sm.MentorshipPeriod.started_on]
+                sm.MentorshipPeriod,
+                type(self)._mentorship_key,
+                order_by=[sm.MentorshipPeriod.started_on],
             )
             .load(self.row.id)
         )
@@ -250,7 +253,9 @@ class _AtSchool(ModelNode):
         rows = (
             await ctx(info)
             .loaders.by_key(
-                trm.TrainingPeriod, self._training_key, order_by=[trm.TrainingPeriod.started_on]
+                trm.TrainingPeriod,
+                type(self)._training_key,
+                order_by=[trm.TrainingPeriod.started_on],
             )
             .load(self.row.id)
         )
