@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 
 from gateway.auth import policy
-from gateway.auth.credentials import authenticate
-from gateway.auth.errors import AuthError, CredentialsUnchecked
-from gateway.context import Context
+from gateway.context import Context, request_context
 from gateway.db import Database
+from gateway.errors import present_errors
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
 
@@ -26,26 +30,40 @@ log = logging.getLogger("gateway")
 
 
 class GatewayGraphQL(GraphQL):
-    """Strawberry's ASGI view with our context (viewer, session, loaders) and orjson."""
+    """Strawberry's ASGI view inside our unit of work, with our error codes and orjson."""
 
     def __init__(self, database: Database, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
         self.database = database
         self.settings = settings
 
-    async def get_context(self, request: Request, response: Any) -> Context:
-        session = self.database.sessionmaker()
-        viewer, error = None, None
-        try:
-            viewer = await authenticate(
-                self.settings, session, request.headers.get("authorization")
-            )
-        except AuthError as e:
-            error = e
-        except Exception as e:  # never a trace to the caller; the session still closes
-            log.error("credentials check failed: %s", type(e).__name__)
-            error = CredentialsUnchecked("Credentials cannot be checked right now; try again.")
-        return Context(settings=self.settings, session=session, viewer=viewer, auth_error=error)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every HTTP request runs inside ``request_context``, which owns the session:
+        whatever Strawberry does with the request (execute, refuse, serve the IDE), the
+        session is closed once the response has been sent."""
+        if scope["type"] != "http":  # no subscriptions: nothing to upgrade to
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+        authorization = Headers(scope=scope).get("authorization")
+        async with request_context(
+            self.database, self.settings, authorization, uuid.uuid4().hex
+        ) as context:
+            # Request.state is scope["state"]: how get_context and process_result find it.
+            scope.setdefault("state", {})["context"] = context
+            await super().__call__(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        context: Context = request.state.context
+        response.headers["X-Request-Id"] = context.request_id
+        return context
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
+        response: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            response["errors"] = present_errors(result.errors, request.state.context.request_id)
+        if result.extensions:
+            response["extensions"] = result.extensions
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

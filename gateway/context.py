@@ -1,16 +1,32 @@
-"""The per-request context handed to every resolver."""
+"""The per-request context, and the unit of work that owns it.
+
+``request_context`` is the one place a request's database session is opened and
+closed: the HTTP view enters it before Strawberry looks at the request, so the session
+is closed on every path, including refusals that never execute (bad JSON, GET, the
+IDE page). Reads run in the session's implicit transaction and are rolled back at the
+end; a mutation field writes inside ``Context.transaction()``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.errors import AuthError
+from gateway.auth import policy
+from gateway.auth.credentials import authenticate
+from gateway.auth.errors import AuthError, CredentialsUnchecked
 from gateway.auth.viewer import Role, Viewer
+from gateway.db import Database
 from gateway.loaders import Loaders
 from gateway.settings import Settings
+
+log = logging.getLogger("gateway")
 
 
 @dataclass
@@ -19,15 +35,18 @@ class Context:
     session: AsyncSession
     viewer: Viewer | None
     auth_error: AuthError | None = None
+    request_id: str = ""
     today: dt.date = field(default_factory=dt.date.today)
-    _loaders: Loaders | None = None
-    selection_cache: dict[tuple[int, ...], set[str]] = field(default_factory=dict)
+    selection_cache: dict[tuple[str | int, ...], set[str]] = field(default_factory=dict)
 
-    @property
+    @cached_property
+    def scope(self) -> policy.Scope:
+        """What the viewer may read (raises the credentials' refusal when there is none)."""
+        return policy.Scope(self.require_viewer(), self.today)
+
+    @cached_property
     def loaders(self) -> Loaders:
-        if self._loaders is None:
-            self._loaders = Loaders(self.session, self.require_viewer())
-        return self._loaders
+        return Loaders(self.session, self.scope)
 
     def require_viewer(self) -> Viewer:
         """The authenticated viewer, or the reason the credentials were refused."""
@@ -45,5 +64,40 @@ class Context:
             return self.settings.lead_provider_max_page_size
         return self.settings.max_page_size
 
-    async def close(self) -> None:
-        await self.session.close()
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One write: committed when the block ends normally, rolled back entirely when
+        it raises (a refusal included), so a mutation field is one transaction.
+
+        Whatever the request read before is ended first: a write never commits reads'
+        leftovers, and loaders' cached rows stay valid (they are plain rows)."""
+        if self.session.in_transaction():
+            await self.session.rollback()
+        async with self.session.begin():
+            yield self.session
+
+
+@asynccontextmanager
+async def request_context(
+    database: Database, settings: Settings, authorization: str | None, request_id: str
+) -> AsyncIterator[Context]:
+    """Open the request's session, authenticate, and close the session on every path."""
+    session = database.request_session()
+    try:
+        viewer, error = None, None
+        try:
+            viewer = await authenticate(settings, session, authorization)
+        except AuthError as e:
+            error = e
+        except Exception as e:  # never a trace to the caller; the session still closes
+            log.error("credentials check failed [request %s]: %s", request_id, type(e).__name__)
+            error = CredentialsUnchecked("Credentials cannot be checked right now; try again.")
+        yield Context(
+            settings=settings,
+            session=session,
+            viewer=viewer,
+            auth_error=error,
+            request_id=request_id,
+        )
+    finally:
+        await session.close()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from gateway.auth.policy import RequestSession
 from gateway.models import Base
 from gateway.settings import DOMAINS, Settings
 
@@ -64,6 +65,13 @@ class Database:
         # Plain SQL (no table to route by) runs on the main DATABASE_URL.
         self.sessionmaker = async_sessionmaker(
             bind=self.engines[settings.database_url], binds=binds, expire_on_commit=False
+        )
+        # A request's session refuses reads that did not go through the policy module.
+        self.request_session = async_sessionmaker(
+            bind=self.engines[settings.database_url],
+            binds=binds,
+            expire_on_commit=False,
+            sync_session_class=RequestSession,
         )
 
     def engine_for(self, domain: str) -> AsyncEngine:

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.relay import GlobalIDValueError
+
+from gateway.auth.errors import AuthError
+
+log = logging.getLogger("gateway.errors")
+
 
 class GatewayError(Exception):
     code = "INTERNAL_SERVER_ERROR"
@@ -17,3 +27,47 @@ class BadUserInput(GatewayError):
 
 class NotFound(GatewayError):
     code = "NOT_FOUND"
+
+
+def error_code(error: GraphQLError) -> str | None:
+    """The stable code of an error a caller may see, or None for an unexpected one."""
+    original = error.original_error
+    if isinstance(original, AuthError | GatewayError):
+        return original.code
+    if original is None or isinstance(original, GlobalIDValueError):
+        # Parse and validation errors carry no exception; a malformed global id is input.
+        return "BAD_USER_INPUT"
+    return None
+
+
+def present_errors(errors: list[GraphQLError], request_id: str) -> list[dict[str, Any]]:
+    """The errors as the caller sees them, each with ``extensions.code``.
+
+    An unexpected exception is logged with its traceback and the request id, and reaches
+    the caller only as "Internal server error." with code INTERNAL_SERVER_ERROR and the
+    same request id, so a report can be matched to the log line.
+    """
+    presented = []
+    for error in errors:
+        code = error_code(error)
+        if code is None:
+            original = error.original_error
+            log.error(
+                "unexpected %s at %s [request %s]",
+                type(original).__name__,
+                error.path,
+                request_id,
+                exc_info=original,
+            )
+            error = GraphQLError(
+                "Internal server error.",
+                nodes=error.nodes,
+                path=error.path,
+                source=error.source,
+                positions=error.positions,
+                extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            )
+        else:
+            error.extensions = {**(error.extensions or {}), "code": code}
+        presented.append(error.formatted)
+    return presented

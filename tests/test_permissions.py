@@ -7,6 +7,7 @@ fails the test.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ OPERATIONS = Path(__file__).parent.parent / "operations"
 
 LP_TRAINING = """
     SELECT tp.id, tp.teacher_id, tp.ect_at_school_period_id, tp.mentor_at_school_period_id,
-           tp.school_partnership_id
+           tp.school_partnership_id, tp.finished_on
     FROM training_periods tp
     LEFT JOIN school_partnerships sp ON sp.id = tp.school_partnership_id
     LEFT JOIN lead_provider_delivery_partnerships lpdp
@@ -85,9 +86,18 @@ SCOPE: dict[Role, dict[str, str]] = {
               ON lpdp.id = sp.lead_provider_delivery_partnership_id
             JOIN active_lead_providers alp ON alp.id = lpdp.active_lead_provider_id
             WHERE sp.id = :pk AND alp.lead_provider_id = :org""",
-        "Declaration": f"""SELECT 1 FROM declarations d WHERE d.id = :pk AND (
-            d.lead_provider_id = :org OR (d.payment_status IN ('eligible', 'payable', 'paid')
-            AND d.teacher_id IN (SELECT teacher_id FROM ({LP_TRAINING}) t)))""",
+        # Its own; another provider's only if not voided or clawed back and dated on or
+        # before the end of one of its own training periods for the same participant
+        # and participant type (the real service's rule).
+        "Declaration": f"""SELECT 1 FROM declarations d
+            JOIN training_periods dtp ON dtp.id = d.training_period_id
+            WHERE d.id = :pk AND (d.lead_provider_id = :org OR (
+                d.payment_status IN ('no_payment', 'eligible', 'payable', 'paid')
+                AND d.clawback_status = 'no_clawback'
+                AND EXISTS (SELECT 1 FROM ({LP_TRAINING}) t
+                    WHERE t.teacher_id = d.teacher_id
+                    AND (t.ect_at_school_period_id IS NULL) = (dtp.ect_at_school_period_id IS NULL)
+                    AND (t.finished_on IS NULL OR date(d.declaration_date) <= t.finished_on))))""",
         "Statement": """SELECT 1 FROM statements WHERE id = :pk AND lead_provider_id = :org
             AND fee_type = 'output'""",
     },
@@ -101,7 +111,7 @@ PROBES = [
         trainingPeriods { id school { id } schoolPartnership { id school { id } } declarations { id } }
         inductionPeriods { id appropriateBody { id } }
         inductionExtensions { id } } } } }""",
-    """query { schools(first: 100) { edges { node { id inductionTutorEmail
+    """query { schools(first: 100) { edges { node { id inductionTutorName inductionTutorEmail
         ectAtSchoolPeriods { id email teacher { id } trainingPeriods { id } }
         mentorAtSchoolPeriods { id email teacher { id } }
         partnerships { id deliveryPartner { id } } } } } }""",
@@ -116,19 +126,55 @@ PROBES = [
 ]
 
 
-def collect(value: Any, out: list[tuple[str, int]], emails: list[str]) -> None:
-    """Every object with a global id, and every non-null email, anywhere in a response."""
+EmailSeen = tuple[str, int, str]  # (type, id, email) of an object that showed an email
+
+
+def collect(value: Any, out: list[tuple[str, int]], emails: list[EmailSeen]) -> None:
+    """Every object with a global id, and every non-null email (with the object that
+    showed it), anywhere in a response."""
     if isinstance(value, dict):
+        owner = decode_global_id(value["id"]) if isinstance(value.get("id"), str) else None
         for key, item in value.items():
             if key == "id" and isinstance(item, str):
                 out.append(decode_global_id(item))
-            elif key in ("email", "inductionTutorEmail") and item is not None:
-                emails.append(item)
+            elif key in ("email", "inductionTutorEmail", "inductionTutorName") and item:
+                assert owner is not None, f"{key} shown without the id of its object"
+                emails.append((*owner, item))
             else:
                 collect(item, out, emails)
     elif isinstance(value, list):
         for item in value:
             collect(item, out, emails)
+
+
+CURRENT = "(p.finished_on IS NULL OR p.finished_on >= :today)"
+# Whose contact details each role may read (DOMAIN.md): the employing school while the
+# period lasts, the appropriate body supervising the ECT now, the lead provider training
+# the participant now, a partnership's lead provider the school's induction tutor.
+EMAIL_SCOPE: dict[Role, dict[str, str]] = {
+    Role.SCHOOL_USER: {
+        "ECTAtSchoolPeriod": f"SELECT 1 FROM ect_at_school_periods p WHERE p.id = :pk AND p.school_id = :org AND {CURRENT}",
+        "MentorAtSchoolPeriod": f"SELECT 1 FROM mentor_at_school_periods p WHERE p.id = :pk AND p.school_id = :org AND {CURRENT}",
+        "School": "SELECT 1 WHERE CAST(:pk AS INTEGER) = CAST(:org AS INTEGER)",
+    },
+    Role.APPROPRIATE_BODY_USER: {
+        "ECTAtSchoolPeriod": f"""SELECT 1 FROM ect_at_school_periods p
+            JOIN induction_periods i ON i.teacher_id = p.teacher_id
+            WHERE p.id = :pk AND {CURRENT} AND i.appropriate_body_id = :org
+            AND i.finished_on IS NULL""",
+    },
+    Role.LEAD_PROVIDER: {
+        "ECTAtSchoolPeriod": f"""SELECT 1 FROM ({LP_TRAINING}) p
+            WHERE p.ect_at_school_period_id = :pk AND {CURRENT}""",
+        "MentorAtSchoolPeriod": f"""SELECT 1 FROM ({LP_TRAINING}) p
+            WHERE p.mentor_at_school_period_id = :pk AND {CURRENT}""",
+        "School": """SELECT 1 FROM school_partnerships sp
+            JOIN lead_provider_delivery_partnerships lpdp
+              ON lpdp.id = sp.lead_provider_delivery_partnership_id
+            JOIN active_lead_providers alp ON alp.id = lpdp.active_lead_provider_id
+            WHERE sp.school_id = :pk AND alp.lead_provider_id = :org""",
+    },
+}
 
 
 async def operation_variables(db: Database, caller: Caller) -> dict[str, dict[str, Any]]:
@@ -170,23 +216,30 @@ async def all_callers(seeded_db: Database) -> list[Caller]:
 async def test_every_role_sees_only_its_scope(client, seeded_db: Database, all_callers) -> None:
     documents = sorted(OPERATIONS.glob("*/*.graphql"))
     assert len(documents) >= 10
-    checked = 0
+    checked = emails_checked = 0
     for caller in all_callers:
         variables = await operation_variables(seeded_db, caller)
         queries = [(d.stem, d.read_text(), variables[d.stem]) for d in documents]
         queries += [(f"probe {i}", q, {}) for i, q in enumerate(PROBES)]
         seen: list[tuple[str, int]] = []
-        emails: list[str] = []
+        emails: list[EmailSeen] = []
         for name, query, vars_ in queries:
             result = await gql(client, query, caller.token, vars_)
             assert "errors" not in result, (caller.label, name, result.get("errors"))
             collect(result["data"], seen, emails)
-        if caller.role in (Role.FINANCE, Role.LEAD_PROVIDER):
+        if caller.role is Role.FINANCE:
             assert emails == [], f"{caller.label} was shown contact details"
         if caller.role in (Role.ADMIN, Role.FINANCE):
             continue
         scope = SCOPE[caller.role]
         async with seeded_db.session() as s:
+            for type_name, pk, _ in set(emails):
+                sql = EMAIL_SCOPE[caller.role].get(type_name)
+                assert sql, f"{caller.label} was shown the contact details of a {type_name}"
+                params = {"pk": pk, "org": caller.org_id, "today": dt.date.today()}
+                row = await s.execute(sa.text(sql), params)
+                assert row.first() is not None, f"{caller.label} saw {type_name} {pk}'s email"
+                emails_checked += 1
             for type_name, pk in set(seen):
                 if type_name in PUBLIC_TYPES:
                     continue
@@ -196,6 +249,7 @@ async def test_every_role_sees_only_its_scope(client, seeded_db: Database, all_c
                 checked += 1
     # The probes must have returned real data for the scoped roles, or the test proves nothing.
     assert checked > 200
+    assert emails_checked > 50
 
 
 async def test_node_of_an_out_of_scope_object_is_null(client, seeded_db, all_callers) -> None:
@@ -218,29 +272,36 @@ async def test_node_of_an_out_of_scope_object_is_null(client, seeded_db, all_cal
     assert as_own == {"data": {"node": None}}
 
 
-async def test_email_is_shown_to_the_employing_school_and_hidden_from_finance(
+async def test_email_is_shown_to_the_employing_school_while_employed_and_never_to_finance(
     client, seeded_db, all_callers
 ) -> None:
     school = next(c for c in all_callers if c.role is Role.SCHOOL_USER)
     async with seeded_db.session() as s:
         urn = await s.scalar(sa.text("SELECT urn FROM schools WHERE id = :i"), {"i": school.org_id})
     query = """query($urn: String!) { teachers(first: 50, schoolUrn: $urn) { edges { node {
-        ectAtSchoolPeriods { email school { id } } } } } }"""
+        ectAtSchoolPeriods { email finishedOn school { urn } } } } } }"""
+    today = dt.date.today().isoformat()
 
-    def emails(result: dict) -> list[str | None]:
+    def emails(result: dict, *, current: bool) -> list[str | None]:
         return [
             p["email"]
             for e in result["data"]["teachers"]["edges"]
             for p in e["node"]["ectAtSchoolPeriods"]
+            if p["school"]["urn"] == urn
+            and (p["finishedOn"] is None or p["finishedOn"] >= today) == current
         ]
 
     by_role = {c.role: c for c in all_callers}
-    as_school = emails(await gql(client, query, school.token, {"urn": urn}))
-    as_admin = emails(await gql(client, query, by_role[Role.ADMIN].token, {"urn": urn}))
-    as_finance = emails(await gql(client, query, by_role[Role.FINANCE].token, {"urn": urn}))
-    assert as_school and all(as_school), "the employing school sees every email of its ECTs"
-    assert len(as_admin) >= len(as_school) and all(as_admin), "admin sees every email"
-    assert len(as_finance) == len(as_admin) and not any(as_finance), "finance sees none"
+    as_school = await gql(client, query, school.token, {"urn": urn})
+    as_admin = await gql(client, query, by_role[Role.ADMIN].token, {"urn": urn})
+    as_finance = await gql(client, query, by_role[Role.FINANCE].token, {"urn": urn})
+    current, ended = emails(as_school, current=True), emails(as_school, current=False)
+    assert current and all(current), "the employing school sees the email of its current ECTs"
+    assert ended and not any(ended), "and not once they have left"
+    admin = emails(as_admin, current=True) + emails(as_admin, current=False)
+    assert admin and all(admin), "admin sees every email"
+    finance = emails(as_finance, current=True) + emails(as_finance, current=False)
+    assert len(finance) == len(admin) and not any(finance), "finance sees none"
 
 
 NODE_TABLES = {

@@ -13,6 +13,7 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth.policy import system_read
 from gateway.models.training import LeadProviderAPIToken
 
 TOKEN_PREFIX = "ecf_lp_"
@@ -44,9 +45,12 @@ async def issue(session: AsyncSession, lead_provider_id: int, description: str =
 async def lead_provider_for(session: AsyncSession, token: str) -> int | None:
     """The lead provider id of a live token (and record its use), else None."""
     row = await session.scalar(
-        sa.select(LeadProviderAPIToken).where(
-            LeadProviderAPIToken.token_hash == digest(token),
-            LeadProviderAPIToken.revoked_at.is_(None),
+        system_read(
+            sa.select(LeadProviderAPIToken).where(
+                LeadProviderAPIToken.token_hash == digest(token),
+                LeadProviderAPIToken.revoked_at.is_(None),
+            ),
+            "credentials: an API token's lead provider",
         )
     )
     if row is None:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth import api_tokens, jwt_tokens
 from gateway.auth.errors import AuthError, ForbiddenError
+from gateway.auth.policy import system_read
 from gateway.auth.viewer import Role, Viewer
 from gateway.models.inductions import AppropriateBody
 from gateway.models.schools import School
@@ -35,7 +36,10 @@ async def authenticate(
     claims = jwt_tokens.decode(settings, token)
     if claims.role is Role.SCHOOL_USER:
         school_id = await session.scalar(
-            sa.select(School.id).where(School.urn == claims.school_urn)
+            system_read(
+                sa.select(School.id).where(School.urn == claims.school_urn),
+                "credentials: the school a token names",
+            )
         )
         if school_id is None:
             raise ForbiddenError("The token's school_urn is not a school this service knows.")

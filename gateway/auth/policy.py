@@ -1,8 +1,14 @@
-"""Row visibility: for each entity, the SQL condition for the rows a Viewer may see.
+"""Row and field visibility: the only place it is decided.
 
-This is the only place visibility is decided. Every loader and every list query ANDs
-the condition returned here into its WHERE clause, so a row outside the caller's scope
-is indistinguishable from one that does not exist.
+For each entity, a rule maps a Viewer to the SQL condition for the rows it may see. A
+rule names every role; a role it does not name sees nothing (``_unnamed``), and mypy
+checks that each ``match`` over roles is exhaustive.
+
+Reads cannot forget the rule: a request's session (``RequestSession``) refuses any
+SELECT that reads a table other than public reference data unless the SELECT was built
+here (``Scope.select`` / ``Scope.ids`` for rows in scope, ``Scope.facts`` for the few
+reads that only feed a derived value, ``system_read`` for credentials). The mark is an
+execution option, so every nested SELECT carries its own.
 
 Scopes (DOMAIN.md, "Who uses the graph"):
 
@@ -14,29 +20,37 @@ Scopes (DOMAIN.md, "Who uses the graph"):
   partnerships of that training. No mentors, no money.
 - lead provider: the participants with a training period in its partnerships or naming
   it in an expression of interest, those periods and the ECT / mentor periods they
-  belong to; its partnerships; its own declarations plus earlier billable ones for the
-  same participants (so it can see a participant was already paid for); its output
-  statements. Every school (school records are public GIAS data; what hangs off a
-  school is scoped on its own).
+  belong to; its partnerships; its own declarations, and other providers' declarations
+  for the same participant and participant type that are not voided or clawed back and
+  dated within one of its own training periods (as the real service shows them); its
+  output statements. Every school (school records are public GIAS data; what hangs off
+  a school is scoped on its own).
 
 Teacher visibility spans the teachers, schools, inductions and training domains: those
-four must share a database (``check_colocation``); payments are scoped on their own.
+four must share a database (``check_colocation``). Declarations are scoped against
+training periods too, so a lead provider reading declarations needs payments beside
+training (see ``declarations``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Never
+
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, aliased
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.auth.viewer import Role, Viewer
+from gateway.models import payments as pm
+from gateway.models import schools as sm
+from gateway.models import training as trm
 from gateway.models.inductions import AppropriateBody, InductionExtension, InductionPeriod
-from gateway.models.payments import Declaration, FeeType, PaymentStatus, Statement
-from gateway.models.schools import (
-    ECTAtSchoolPeriod,
-    MentorAtSchoolPeriod,
-    MentorshipPeriod,
-    School,
-)
+from gateway.models.payments import Declaration, FeeType, Statement
+from gateway.models.schools import ECTAtSchoolPeriod, MentorAtSchoolPeriod, MentorshipPeriod, School
 from gateway.models.teachers import Teacher
 from gateway.models.training import (
     ActiveLeadProvider,
@@ -50,6 +64,8 @@ EVERYTHING: ColumnElement[bool] = sa.true()
 NOTHING: ColumnElement[bool] = sa.false()
 
 SCOPE_DOMAINS = ("teachers", "schools", "inductions", "training")
+
+Rule = Callable[[Viewer], ColumnElement[bool]]
 
 
 class ColocationError(RuntimeError):
@@ -66,11 +82,28 @@ def check_colocation(settings: Settings) -> None:
         )
 
 
+def _unnamed(role: Never) -> ColumnElement[bool]:
+    """A role no rule names sees nothing (and mypy reports the rule as not exhaustive)."""
+    del role
+    return NOTHING
+
+
+def _org(value: int | None) -> int:
+    if value is None:  # a Viewer is built with its organisation; never guess a scope
+        raise ValueError("viewer has no organisation for its role")
+    return value
+
+
 # -- building blocks: the ids a viewer reaches, as subqueries ---------------------------
+# Each is marked (``_inner``): the policy's own SELECTs are the policy.
+
+
+def _inner(stmt: Any) -> Any:
+    return stmt.execution_options(policy="rule")
 
 
 def _lead_provider_partnership_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
-    return (
+    return _inner(
         sa.select(SchoolPartnership.id)
         .join(
             LeadProviderDeliveryPartnership,
@@ -86,39 +119,51 @@ def _lead_provider_partnership_ids(lead_provider_id: int) -> sa.Select[tuple[int
 
 
 def _lead_provider_active_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
-    return sa.select(ActiveLeadProvider.id).where(
-        ActiveLeadProvider.lead_provider_id == lead_provider_id
+    return _inner(
+        sa.select(ActiveLeadProvider.id).where(
+            ActiveLeadProvider.lead_provider_id == lead_provider_id
+        )
     )
 
 
-def _lead_provider_training(lead_provider_id: int) -> ColumnElement[bool]:
+def _lead_provider_training(
+    lead_provider_id: int, period: type[TrainingPeriod] = TrainingPeriod
+) -> ColumnElement[bool]:
     return sa.or_(
-        TrainingPeriod.school_partnership_id.in_(_lead_provider_partnership_ids(lead_provider_id)),
-        TrainingPeriod.expression_of_interest_id.in_(_lead_provider_active_ids(lead_provider_id)),
+        period.school_partnership_id.in_(_lead_provider_partnership_ids(lead_provider_id)),
+        period.expression_of_interest_id.in_(_lead_provider_active_ids(lead_provider_id)),
     )
 
 
 def _school_teacher_ids(school_id: int) -> sa.CompoundSelect:
     return sa.union(
-        sa.select(ECTAtSchoolPeriod.teacher_id).where(ECTAtSchoolPeriod.school_id == school_id),
-        sa.select(MentorAtSchoolPeriod.teacher_id).where(
-            MentorAtSchoolPeriod.school_id == school_id
+        _inner(
+            sa.select(ECTAtSchoolPeriod.teacher_id).where(ECTAtSchoolPeriod.school_id == school_id)
+        ),
+        _inner(
+            sa.select(MentorAtSchoolPeriod.teacher_id).where(
+                MentorAtSchoolPeriod.school_id == school_id
+            )
         ),
     )
 
 
 def _appropriate_body_teacher_ids(appropriate_body_id: int) -> sa.Select[tuple[int]]:
-    return sa.select(InductionPeriod.teacher_id).where(
-        InductionPeriod.appropriate_body_id == appropriate_body_id
+    return _inner(
+        sa.select(InductionPeriod.teacher_id).where(
+            InductionPeriod.appropriate_body_id == appropriate_body_id
+        )
     )
 
 
 def _lead_provider_teacher_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
-    return sa.select(TrainingPeriod.teacher_id).where(_lead_provider_training(lead_provider_id))
+    return _inner(
+        sa.select(TrainingPeriod.teacher_id).where(_lead_provider_training(lead_provider_id))
+    )
 
 
-def visible_teacher_ids(viewer: Viewer) -> sa.Select[tuple[int]] | sa.CompoundSelect | None:
-    """The ids of teachers the viewer may see, or None for everyone."""
+def _teacher_ids(viewer: Viewer) -> Any:
+    """The ids of teachers a scoped viewer may see (not for admin and finance)."""
     match viewer.role:
         case Role.SCHOOL_USER:
             return _school_teacher_ids(_org(viewer.school_id))
@@ -126,220 +171,438 @@ def visible_teacher_ids(viewer: Viewer) -> sa.Select[tuple[int]] | sa.CompoundSe
             return _appropriate_body_teacher_ids(_org(viewer.appropriate_body_id))
         case Role.LEAD_PROVIDER:
             return _lead_provider_teacher_ids(_org(viewer.lead_provider_id))
-    return None
+    raise ValueError(f"{viewer.role} is not scoped by teacher")
 
 
-def _org(value: int | None) -> int:
-    if value is None:  # a Viewer is built with its organisation; never guess a scope
-        raise ValueError("viewer has no organisation for its role")
-    return value
+def _ids_where(column: Any, condition: ColumnElement[bool]) -> sa.Select[Any]:
+    return _inner(sa.select(column).where(condition))
 
 
-# -- one function per entity ------------------------------------------------------------
+# -- one rule per entity ----------------------------------------------------------------
 
 
 def teachers(viewer: Viewer) -> ColumnElement[bool]:
-    ids = visible_teacher_ids(viewer)
-    return EVERYTHING if ids is None else Teacher.id.in_(ids)
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER | Role.LEAD_PROVIDER:
+            return Teacher.id.in_(_teacher_ids(viewer))
+        case _:
+            return _unnamed(viewer.role)
 
 
 def schools(viewer: Viewer) -> ColumnElement[bool]:
     match viewer.role:
+        case Role.ADMIN | Role.FINANCE | Role.LEAD_PROVIDER:
+            return EVERYTHING
         case Role.SCHOOL_USER:
             return School.id == _org(viewer.school_id)
         case Role.APPROPRIATE_BODY_USER:
             return School.id.in_(
-                sa.select(ECTAtSchoolPeriod.school_id).where(
-                    ECTAtSchoolPeriod.teacher_id.in_(
-                        _appropriate_body_teacher_ids(_org(viewer.appropriate_body_id))
-                    )
+                _ids_where(
+                    ECTAtSchoolPeriod.school_id,
+                    ECTAtSchoolPeriod.teacher_id.in_(_teacher_ids(viewer)),
                 )
             )
-    return EVERYTHING
-
-
-def ect_at_school_periods(viewer: Viewer) -> ColumnElement[bool]:
-    match viewer.role:
-        case Role.SCHOOL_USER:
-            return ECTAtSchoolPeriod.school_id == _org(viewer.school_id)
-        case Role.APPROPRIATE_BODY_USER:
-            return ECTAtSchoolPeriod.teacher_id.in_(
-                _appropriate_body_teacher_ids(_org(viewer.appropriate_body_id))
-            )
-        case Role.LEAD_PROVIDER:
-            return ECTAtSchoolPeriod.id.in_(
-                sa.select(TrainingPeriod.ect_at_school_period_id).where(
-                    _lead_provider_training(_org(viewer.lead_provider_id))
-                )
-            )
-    return EVERYTHING
-
-
-def mentor_at_school_periods(viewer: Viewer) -> ColumnElement[bool]:
-    match viewer.role:
-        case Role.SCHOOL_USER:
-            return MentorAtSchoolPeriod.school_id == _org(viewer.school_id)
-        case Role.APPROPRIATE_BODY_USER:
-            return NOTHING
-        case Role.LEAD_PROVIDER:
-            return MentorAtSchoolPeriod.id.in_(
-                sa.select(TrainingPeriod.mentor_at_school_period_id).where(
-                    _lead_provider_training(_org(viewer.lead_provider_id))
-                )
-            )
-    return EVERYTHING
-
-
-def mentorship_periods(viewer: Viewer) -> ColumnElement[bool]:
-    if viewer.is_dfe:
-        return EVERYTHING
-    if viewer.role is Role.SCHOOL_USER:
-        return MentorshipPeriod.ect_at_school_period_id.in_(
-            sa.select(ECTAtSchoolPeriod.id).where(ect_at_school_periods(viewer))
-        )
-    # Appropriate bodies and lead providers see who mentors an ECT only through the
-    # mentor's own visibility; the pairing itself is the school's business.
-    return NOTHING
-
-
-def training_periods(viewer: Viewer) -> ColumnElement[bool]:
-    match viewer.role:
-        case Role.SCHOOL_USER:
-            return sa.or_(
-                TrainingPeriod.ect_at_school_period_id.in_(
-                    sa.select(ECTAtSchoolPeriod.id).where(ect_at_school_periods(viewer))
-                ),
-                TrainingPeriod.mentor_at_school_period_id.in_(
-                    sa.select(MentorAtSchoolPeriod.id).where(mentor_at_school_periods(viewer))
-                ),
-            )
-        case Role.APPROPRIATE_BODY_USER:
-            return TrainingPeriod.ect_at_school_period_id.in_(
-                sa.select(ECTAtSchoolPeriod.id).where(ect_at_school_periods(viewer))
-            )
-        case Role.LEAD_PROVIDER:
-            return _lead_provider_training(_org(viewer.lead_provider_id))
-    return EVERYTHING
-
-
-def induction_periods(viewer: Viewer) -> ColumnElement[bool]:
-    match viewer.role:
-        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
-            return InductionPeriod.teacher_id.in_(visible_teacher_ids(viewer))
-        case Role.LEAD_PROVIDER:
-            return NOTHING
-    return EVERYTHING
-
-
-def induction_facts(viewer: Viewer) -> ColumnElement[bool]:
-    """Induction periods read only to derive a visible teacher's funding eligibility.
-
-    A lead provider may not see induction periods, but may see whether its participant is
-    eligible for funding, which is derived from them. Loaders built on this rule never
-    hand rows to the graph, only the derived value.
-    """
-    ids = visible_teacher_ids(viewer)
-    return EVERYTHING if ids is None else InductionPeriod.teacher_id.in_(ids)
+        case _:
+            return _unnamed(viewer.role)
 
 
 def school_funding(viewer: Viewer) -> ColumnElement[bool]:
     """A school's uplift flags go with the school."""
-    from gateway.models.schools import SchoolFunding
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE | Role.LEAD_PROVIDER:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return sm.SchoolFunding.school_id.in_(_ids_where(School.id, schools(viewer)))
+        case _:
+            return _unnamed(viewer.role)
 
-    condition = schools(viewer)
-    if condition is EVERYTHING:
-        return EVERYTHING
-    return SchoolFunding.school_id.in_(sa.select(School.id).where(condition))
+
+def ect_at_school_periods(viewer: Viewer) -> ColumnElement[bool]:
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER:
+            return ECTAtSchoolPeriod.school_id == _org(viewer.school_id)
+        case Role.APPROPRIATE_BODY_USER:
+            return ECTAtSchoolPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case Role.LEAD_PROVIDER:
+            return ECTAtSchoolPeriod.id.in_(
+                _ids_where(
+                    TrainingPeriod.ect_at_school_period_id,
+                    _lead_provider_training(_org(viewer.lead_provider_id)),
+                )
+            )
+        case _:
+            return _unnamed(viewer.role)
+
+
+def mentor_at_school_periods(viewer: Viewer) -> ColumnElement[bool]:
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER:
+            return MentorAtSchoolPeriod.school_id == _org(viewer.school_id)
+        case Role.APPROPRIATE_BODY_USER:
+            return NOTHING  # mentors are outside an appropriate body's scope
+        case Role.LEAD_PROVIDER:
+            return MentorAtSchoolPeriod.id.in_(
+                _ids_where(
+                    TrainingPeriod.mentor_at_school_period_id,
+                    _lead_provider_training(_org(viewer.lead_provider_id)),
+                )
+            )
+        case _:
+            return _unnamed(viewer.role)
+
+
+def mentorship_periods(viewer: Viewer) -> ColumnElement[bool]:
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER:
+            return MentorshipPeriod.ect_at_school_period_id.in_(
+                _ids_where(ECTAtSchoolPeriod.id, ect_at_school_periods(viewer))
+            )
+        case Role.APPROPRIATE_BODY_USER | Role.LEAD_PROVIDER:
+            # They see who mentors an ECT only through the mentor's own visibility (a
+            # lead provider: ``mentor_facts``); the pairing is the school's business.
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def training_periods(viewer: Viewer) -> ColumnElement[bool]:
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER:
+            return sa.or_(
+                TrainingPeriod.ect_at_school_period_id.in_(
+                    _ids_where(ECTAtSchoolPeriod.id, ect_at_school_periods(viewer))
+                ),
+                TrainingPeriod.mentor_at_school_period_id.in_(
+                    _ids_where(MentorAtSchoolPeriod.id, mentor_at_school_periods(viewer))
+                ),
+            )
+        case Role.APPROPRIATE_BODY_USER:
+            return TrainingPeriod.ect_at_school_period_id.in_(
+                _ids_where(ECTAtSchoolPeriod.id, ect_at_school_periods(viewer))
+            )
+        case Role.LEAD_PROVIDER:
+            return _lead_provider_training(_org(viewer.lead_provider_id))
+        case _:
+            return _unnamed(viewer.role)
+
+
+def induction_periods(viewer: Viewer) -> ColumnElement[bool]:
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return InductionPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case Role.LEAD_PROVIDER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def induction_extensions(viewer: Viewer) -> ColumnElement[bool]:
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return InductionExtension.teacher_id.in_(_teacher_ids(viewer))
+        case Role.LEAD_PROVIDER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def school_partnerships(viewer: Viewer) -> ColumnElement[bool]:
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER:
+            return SchoolPartnership.school_id == _org(viewer.school_id)
+        case Role.APPROPRIATE_BODY_USER:
+            return SchoolPartnership.id.in_(
+                _ids_where(TrainingPeriod.school_partnership_id, training_periods(viewer))
+            )
+        case Role.LEAD_PROVIDER:
+            return SchoolPartnership.id.in_(
+                _lead_provider_partnership_ids(_org(viewer.lead_provider_id))
+            )
+        case _:
+            return _unnamed(viewer.role)
+
+
+def _same_participant_type(a: type[TrainingPeriod], b: type[TrainingPeriod]) -> Any:
+    return (a.ect_at_school_period_id.is_(None)) == (b.ect_at_school_period_id.is_(None))
+
+
+def declarations(viewer: Viewer) -> ColumnElement[bool]:
+    """A lead provider: its own; and another provider's for the same participant and
+    participant type that is not voided or clawed back (no_payment to paid) and dated
+    on or before the end of one of its own training periods for that participant, as
+    the real service's declarations endpoint shows them."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            lead_provider_id = _org(viewer.lead_provider_id)
+            declared_on = aliased(TrainingPeriod, name="declared_on")
+            ours = aliased(TrainingPeriod, name="ours")
+            # Driven from the declaration: its teacher's training periods with this
+            # provider (an index on teacher_id), correlated, so nothing is joined per row.
+            within_ours = _inner(
+                sa.select(ours.id)
+                .join(declared_on, declared_on.id == Declaration.training_period_id)
+                .where(
+                    ours.teacher_id == Declaration.teacher_id,
+                    _same_participant_type(ours, declared_on),
+                    _lead_provider_training(lead_provider_id, ours),
+                    sa.or_(
+                        ours.finished_on.is_(None),
+                        sa.func.date(Declaration.declaration_date) <= ours.finished_on,
+                    ),
+                )
+                .correlate(Declaration)
+            ).exists()
+            return sa.or_(
+                Declaration.lead_provider_id == lead_provider_id,
+                sa.and_(
+                    Declaration.payment_status.in_(pm.BILLABLE_OR_PENDING),
+                    Declaration.clawback_status == pm.ClawbackStatus.NO_CLAWBACK,
+                    Declaration.teacher_id.in_(_lead_provider_teacher_ids(lead_provider_id)),
+                    within_ours,
+                ),
+            )
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def statements(viewer: Viewer) -> ColumnElement[bool]:
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return sa.and_(
+                Statement.lead_provider_id == _org(viewer.lead_provider_id),
+                Statement.fee_type == FeeType.OUTPUT,
+            )
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def statement_adjustments(viewer: Viewer) -> ColumnElement[bool]:
+    """Adjustments go with their statement."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return pm.StatementAdjustment.statement_id.in_(
+                _ids_where(Statement.id, statements(viewer))
+            )
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def delivery_partners_listed(viewer: Viewer) -> ColumnElement[bool]:
+    """Which delivery partners a list shows: a lead provider's own (as the REST API's
+    /delivery-partners did); everyone else all. Any may still be reached by id."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return trm.DeliveryPartner.id.in_(
+                _inner(
+                    sa.select(LeadProviderDeliveryPartnership.delivery_partner_id)
+                    .join(
+                        ActiveLeadProvider,
+                        ActiveLeadProvider.id
+                        == LeadProviderDeliveryPartnership.active_lead_provider_id,
+                    )
+                    .where(ActiveLeadProvider.lead_provider_id == _org(viewer.lead_provider_id))
+                )
+            )
+        case _:
+            return _unnamed(viewer.role)
+
+
+def public(viewer: Viewer) -> ColumnElement[bool]:
+    """Reference data every signed-in caller may read: appropriate bodies (schools must
+    pick one), lead providers, delivery partners, cohorts and schedules."""
+    match viewer.role:
+        case (
+            Role.ADMIN
+            | Role.FINANCE
+            | Role.SCHOOL_USER
+            | Role.APPROPRIATE_BODY_USER
+            | Role.LEAD_PROVIDER
+        ):
+            return EVERYTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+# -- facts: reads that only feed a derived value, never rows to the graph ---------------
+
+
+def induction_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Induction periods read only to derive a visible teacher's induction status and
+    funding eligibility. A lead provider may not see induction periods, but may see
+    whether its participant is eligible for funding, which is derived from them."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER | Role.LEAD_PROVIDER:
+            return InductionPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case _:
+            return _unnamed(viewer.role)
 
 
 def mentor_facts(viewer: Viewer) -> ColumnElement[bool]:
     """Mentorships read only to name a visible ECT period's mentor by participant id.
 
     Lead providers' enrolments carry the mentor's participant id (as the REST API did)
-    even when the mentor trains elsewhere; the mentor themself stays invisible.
+    even when the mentor trains elsewhere; the mentor themself stays invisible. Mentors
+    are outside an appropriate body's scope, so it learns no mentor id.
     """
-    return MentorshipPeriod.ect_at_school_period_id.in_(
-        sa.select(ECTAtSchoolPeriod.id).where(ect_at_school_periods(viewer))
-    )
-
-
-def induction_extensions(viewer: Viewer) -> ColumnElement[bool]:
     match viewer.role:
-        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
-            return InductionExtension.teacher_id.in_(visible_teacher_ids(viewer))
-        case Role.LEAD_PROVIDER:
-            return NOTHING
-    return EVERYTHING
-
-
-def school_partnerships(viewer: Viewer) -> ColumnElement[bool]:
-    match viewer.role:
-        case Role.SCHOOL_USER:
-            return SchoolPartnership.school_id == _org(viewer.school_id)
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.LEAD_PROVIDER:
+            return MentorshipPeriod.ect_at_school_period_id.in_(
+                _ids_where(ECTAtSchoolPeriod.id, ect_at_school_periods(viewer))
+            )
         case Role.APPROPRIATE_BODY_USER:
-            return SchoolPartnership.id.in_(
-                sa.select(TrainingPeriod.school_partnership_id).where(training_periods(viewer))
-            )
-        case Role.LEAD_PROVIDER:
-            return SchoolPartnership.id.in_(
-                _lead_provider_partnership_ids(_org(viewer.lead_provider_id))
-            )
-    return EVERYTHING
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
 
 
-BILLABLE = (PaymentStatus.ELIGIBLE, PaymentStatus.PAYABLE, PaymentStatus.PAID)
+# -- field rules: personal data ---------------------------------------------------------
 
 
-def declarations(viewer: Viewer) -> ColumnElement[bool]:
+def _current(model: Any, today: dt.date) -> ColumnElement[bool]:
+    return sa.or_(model.finished_on.is_(None), model.finished_on >= today)
+
+
+def _training_key_column(period_id: Any) -> Any:
+    """The training period column that points at this kind of school period."""
+    if period_id.class_ is ECTAtSchoolPeriod:
+        return TrainingPeriod.ect_at_school_period_id
+    return TrainingPeriod.mentor_at_school_period_id
+
+
+def readable_email(viewer: Viewer, model: type, today: dt.date) -> ColumnElement[bool]:
+    """The rows of ``model`` (ECT or mentor period, or school for its induction tutor)
+    whose email the viewer may read (DOMAIN.md): the employing school while the period
+    lasts; the appropriate body supervising the ECT now; the lead provider that trains
+    the participant now (an open training period with it, on this school period); for a
+    school's induction tutor, the school and lead providers in partnership with it; DfE
+    admin. Finance never; nobody after the relationship has ended."""
+    if model is School:
+        match viewer.role:
+            case Role.ADMIN:
+                return EVERYTHING
+            case Role.SCHOOL_USER:
+                return School.id == _org(viewer.school_id)
+            case Role.LEAD_PROVIDER:
+                return School.id.in_(
+                    _ids_where(
+                        SchoolPartnership.school_id,
+                        SchoolPartnership.id.in_(
+                            _lead_provider_partnership_ids(_org(viewer.lead_provider_id))
+                        ),
+                    )
+                )
+            case Role.FINANCE | Role.APPROPRIATE_BODY_USER:
+                return NOTHING
+            case _:
+                return _unnamed(viewer.role)
+    if model not in (ECTAtSchoolPeriod, MentorAtSchoolPeriod):
+        return NOTHING
+    period: Any = model
     match viewer.role:
-        case Role.LEAD_PROVIDER:
-            lead_provider_id = _org(viewer.lead_provider_id)
-            return sa.or_(
-                Declaration.lead_provider_id == lead_provider_id,
-                sa.and_(
-                    Declaration.payment_status.in_(BILLABLE),
-                    Declaration.teacher_id.in_(_lead_provider_teacher_ids(lead_provider_id)),
+        case Role.ADMIN:
+            return EVERYTHING
+        case Role.SCHOOL_USER:
+            return sa.and_(period.school_id == _org(viewer.school_id), _current(period, today))
+        case Role.APPROPRIATE_BODY_USER:
+            if period is MentorAtSchoolPeriod:
+                return NOTHING
+            return sa.and_(
+                _current(period, today),
+                period.teacher_id.in_(
+                    _ids_where(
+                        InductionPeriod.teacher_id,
+                        sa.and_(
+                            InductionPeriod.appropriate_body_id == _org(viewer.appropriate_body_id),
+                            InductionPeriod.finished_on.is_(None),
+                        ),
+                    )
                 ),
             )
-        case Role.ADMIN | Role.FINANCE:
-            return EVERYTHING
-    return NOTHING
-
-
-def statements(viewer: Viewer) -> ColumnElement[bool]:
-    match viewer.role:
         case Role.LEAD_PROVIDER:
-            return sa.and_(
-                Statement.lead_provider_id == _org(viewer.lead_provider_id),
-                Statement.fee_type == FeeType.OUTPUT,
+            key = _training_key_column(period.id)
+            return period.id.in_(
+                _ids_where(
+                    key,
+                    sa.and_(
+                        _lead_provider_training(_org(viewer.lead_provider_id)),
+                        _current(TrainingPeriod, today),
+                    ),
+                )
             )
-        case Role.ADMIN | Role.FINANCE:
-            return EVERYTHING
-    return NOTHING
+        case Role.FINANCE:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
 
 
-def delivery_partners_listed(viewer: Viewer) -> ColumnElement[bool]:
-    """Which delivery partners a list shows: a lead provider's own (as the REST API's
-    /delivery-partners did); everyone else all. Any may still be reached by id."""
-    from gateway.models.training import DeliveryPartner
+# -- the registry, and the one way to build a scoped read --------------------------------
 
-    if viewer.role is not Role.LEAD_PROVIDER:
-        return public(viewer)
-    return DeliveryPartner.id.in_(
-        sa.select(LeadProviderDeliveryPartnership.delivery_partner_id)
-        .join(
-            ActiveLeadProvider,
-            ActiveLeadProvider.id == LeadProviderDeliveryPartnership.active_lead_provider_id,
-        )
-        .where(ActiveLeadProvider.lead_provider_id == _org(viewer.lead_provider_id))
-    )
+RULES: dict[type, Rule] = {
+    Teacher: teachers,
+    School: schools,
+    sm.SchoolFunding: school_funding,
+    ECTAtSchoolPeriod: ect_at_school_periods,
+    MentorAtSchoolPeriod: mentor_at_school_periods,
+    MentorshipPeriod: mentorship_periods,
+    TrainingPeriod: training_periods,
+    InductionPeriod: induction_periods,
+    InductionExtension: induction_extensions,
+    SchoolPartnership: school_partnerships,
+    Declaration: declarations,
+    Statement: statements,
+    pm.StatementAdjustment: statement_adjustments,
+    AppropriateBody: public,
+    trm.LeadProvider: public,
+    trm.DeliveryPartner: public,
+    trm.ContractPeriod: public,
+    trm.ActiveLeadProvider: public,
+    trm.LeadProviderDeliveryPartnership: public,
+    trm.Schedule: public,
+    trm.Milestone: public,
+}
 
+FACTS: frozenset[Rule] = frozenset({induction_facts, mentor_facts})
+"""The rules a ``Scope.facts`` read may use instead of the model's own."""
 
-def public(viewer: Viewer) -> ColumnElement[bool]:
-    """Reference data every signed-in caller may read: appropriate bodies (schools must
-    pick one), lead providers, delivery partners, cohorts and schedules."""
-    del viewer
-    return EVERYTHING
+PUBLIC_TABLES: frozenset[str] = frozenset(
+    model.__table__.name
+    for model, rule in RULES.items()
+    if rule is public  # type: ignore[attr-defined]
+)
 
 
 def condition_for(model: type, viewer: Viewer) -> ColumnElement[bool]:
@@ -351,66 +614,108 @@ def condition_for(model: type, viewer: Viewer) -> ColumnElement[bool]:
     return rule(viewer)
 
 
-def _rules() -> dict[type, object]:
-    from gateway.models import payments, training
-    from gateway.models import schools as schools_models
+class Scope:
+    """What one viewer may read, as SELECTs the request session accepts.
 
-    return {
-        Teacher: teachers,
-        School: schools,
-        ECTAtSchoolPeriod: ect_at_school_periods,
-        MentorAtSchoolPeriod: mentor_at_school_periods,
-        MentorshipPeriod: mentorship_periods,
-        TrainingPeriod: training_periods,
-        InductionPeriod: induction_periods,
-        InductionExtension: induction_extensions,
-        SchoolPartnership: school_partnerships,
-        Declaration: declarations,
-        Statement: statements,
-        AppropriateBody: public,
-        payments.StatementAdjustment: _statement_children,
-        schools_models.SchoolFunding: school_funding,
-        training.LeadProvider: public,
-        training.DeliveryPartner: public,
-        training.ContractPeriod: public,
-        training.ActiveLeadProvider: public,
-        training.LeadProviderDeliveryPartnership: public,
-        training.Schedule: public,
-        training.Milestone: public,
-    }
-
-
-def _statement_children(viewer: Viewer) -> ColumnElement[bool]:
-    from gateway.models.payments import StatementAdjustment
-
-    return StatementAdjustment.statement_id.in_(sa.select(Statement.id).where(statements(viewer)))
-
-
-RULES = _rules()
-
-
-# -- field rules: personal data ---------------------------------------------------------
-
-
-def may_read_email(
-    viewer: Viewer, *, school_id: int, supervising_appropriate_body_id: int | None
-) -> bool:
-    """Email: the employing school, the appropriate body supervising now, and DfE admin.
-
-    Finance never sees contact details; lead providers neither (DOMAIN.md's rule wins
-    over the older REST API, which returned it).
+    ``today`` is the request's date, for rules that depend on what is current (email).
     """
-    match viewer.role:
-        case Role.ADMIN:
-            return True
-        case Role.SCHOOL_USER:
-            return viewer.school_id == school_id
-        case Role.APPROPRIATE_BODY_USER:
-            return supervising_appropriate_body_id == viewer.appropriate_body_id
-    return False
+
+    def __init__(self, viewer: Viewer, today: dt.date) -> None:
+        self.viewer = viewer
+        self.today = today
+
+    def select(self, model: type, *columns: Any) -> sa.Select[Any]:
+        """Visible rows of ``model`` (or just ``columns`` of them)."""
+        stmt = sa.select(*(columns or (model,))).where(condition_for(model, self.viewer))
+        return stmt.execution_options(policy=f"rule:{model.__name__}")
+
+    def ids(self, column: Any) -> sa.Select[Any]:
+        """``column`` of the visible rows of its model: a subquery for filters."""
+        return self.select(column.class_, column)
+
+    def facts(self, rule: Rule, model: type, *columns: Any) -> sa.Select[Any]:
+        """Rows read under a facts rule: only for deriving a value, never handed to the
+        graph. The rule must be one of ``FACTS``."""
+        if rule not in FACTS:
+            raise LookupError(f"{rule.__name__} is not a facts rule")
+        stmt = sa.select(*(columns or (model,))).where(rule(self.viewer))
+        return stmt.execution_options(policy=f"facts:{rule.__name__}")
+
+    def contacts(self, model: type) -> sa.Select[Any]:
+        """The id and contact details of the rows of ``model`` whose contact details the
+        viewer may read: a period's ``email``; a school's induction tutor's name and
+        email."""
+        m: Any = model
+        columns = (
+            (m.induction_tutor_name, m.induction_tutor_email) if model is School else (m.email,)
+        )
+        stmt = sa.select(m.id, *columns).where(
+            condition_for(model, self.viewer), readable_email(self.viewer, model, self.today)
+        )
+        return stmt.execution_options(policy=f"contact:{model.__name__}")
 
 
-def may_read_induction_tutor_email(viewer: Viewer, *, school_id: int) -> bool:
-    return viewer.role is Role.ADMIN or (
-        viewer.role is Role.SCHOOL_USER and viewer.school_id == school_id
-    )
+def derived_facts(stmt: Any, why: str) -> Any:
+    """Opt a SELECT out of the row rules because it only derives a value over rows the
+    outer query already scoped (e.g. induction status from every induction period of a
+    visible teacher). Greppable: every use says why."""
+    return stmt.execution_options(policy=f"facts:{why}")
+
+
+def system_read(stmt: Any, why: str) -> Any:
+    """A read the gateway makes for itself, before any viewer exists (credentials)."""
+    return stmt.execution_options(policy=f"system:{why}")
+
+
+# -- the guard: a request session refuses reads not built here ---------------------------
+
+
+class PolicyBypassed(RuntimeError):
+    """A SELECT on a request session read a scoped table without the policy's mark."""
+
+
+def _tables_read(select: sa.Select[Any]) -> set[str]:
+    names: set[str] = set()
+
+    def add(from_: Any) -> None:
+        if isinstance(from_, sa.Table):
+            names.add(from_.name)
+        elif isinstance(from_, sa.Join):
+            add(from_.left)
+            add(from_.right)
+        elif isinstance(from_, sa.Alias) and isinstance(from_.element, sa.Table):
+            names.add(from_.element.name)
+        # A subquery in FROM is a SELECT of its own, checked on its own.
+
+    for from_ in select.get_final_froms():
+        add(from_)
+    return names
+
+
+def unmarked_reads(stmt: Any) -> set[str]:
+    """Names of the non-public tables that some SELECT in ``stmt`` reads without a mark."""
+    found: set[str] = set()
+    for element in visitors.iterate(stmt):
+        if isinstance(element, sa.Select) and "policy" not in element.get_execution_options():
+            found |= _tables_read(element) - PUBLIC_TABLES
+    return found
+
+
+class RequestSession(Session):
+    """The session a request's unit of work uses: reads must come from the policy."""
+
+
+@event.listens_for(RequestSession, "do_orm_execute")
+def _refuse_unscoped_reads(state: ORMExecuteState) -> None:
+    stmt = state.statement
+    if isinstance(stmt, sa.TextClause):
+        if "policy" not in stmt.get_execution_options():
+            raise PolicyBypassed("textual SQL on a request session must be marked by the policy")
+        return
+    if not state.is_select:
+        return  # writes are decided by the domain rules that make them
+    tables = unmarked_reads(stmt)
+    if tables:
+        raise PolicyBypassed(
+            f"a read of {', '.join(sorted(tables))} did not go through gateway.auth.policy"
+        )

@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.loaders import Loaders
+from gateway.loaders.base import Loaders
+from gateway.loaders.schools import FundingBySchool, MentorParticipantIds
 from gateway.models import schools as sm
 from gateway.models import training as trm
 
@@ -123,7 +124,7 @@ async def gather(
         if schedule and row.schedule_id:
             stage.add(f, "schedule", by_id(trm.Schedule).load(row.schedule_id))
         if "mentor_id" in needs and row.ect_at_school_period_id:
-            mentors = loaders.mentor_participant_ids()
+            mentors = loaders.get(MentorParticipantIds)
             stage.add(f, "mentor_id", mentors.load(row.ect_at_school_period_id))
         if "lead_provider" in needs and row.expression_of_interest_id:
             alp = by_id(trm.ActiveLeadProvider).load(row.expression_of_interest_id)
@@ -137,7 +138,7 @@ async def gather(
         if "school" in needs and school_id is not None:
             stage.add(f, "school", by_id(sm.School).load(school_id))
         if "funding" in needs and school_id is not None:
-            funding = loaders.by_key(sm.SchoolFunding, sm.SchoolFunding.school_id)
+            funding = loaders.get(FundingBySchool)
             stage.add(funding_rows, i, funding.load(school_id))
         if via_lpdp and f.partnership is not None:
             lpdp_id = f.partnership.lead_provider_delivery_partnership_id

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from strawberry import relay
 
-from gateway.auth import policy
 from gateway.context import Context
 from gateway.models import inductions as im
 from gateway.resolvers.pagination import paginate
@@ -23,7 +21,7 @@ async def induction_periods(
     """Visible induction periods, oldest start first. For an appropriate body user the
     default is its own caseload (periods it supervises or supervised)."""
     viewer = ctx.require_viewer()
-    stmt = sa.select(im.InductionPeriod).where(policy.induction_periods(viewer))
+    stmt = ctx.scope.select(im.InductionPeriod)
     body = appropriate_body_id or viewer.appropriate_body_id
     if body is not None:
         stmt = stmt.where(im.InductionPeriod.appropriate_body_id == body)
@@ -35,10 +33,7 @@ async def induction_periods(
 
 
 async def appropriate_bodies(ctx: Context) -> list[AppropriateBody]:
-    viewer = ctx.require_viewer()
     rows = await ctx.loaders.fetch(
-        sa.select(im.AppropriateBody)
-        .where(policy.condition_for(im.AppropriateBody, viewer))
-        .order_by(im.AppropriateBody.name)
+        ctx.scope.select(im.AppropriateBody).order_by(im.AppropriateBody.name)
     )
     return AppropriateBody.many(rows)

@@ -8,7 +8,6 @@ import uuid
 import sqlalchemy as sa
 from strawberry import relay
 
-from gateway.auth import policy
 from gateway.context import Context
 from gateway.models import payments as pm
 from gateway.models import teachers as tm
@@ -27,12 +26,11 @@ async def declarations(
     first: int | None,
     after: str | None,
 ) -> relay.Connection[Declaration]:
-    viewer = ctx.require_viewer()
-    stmt = sa.select(pm.Declaration).where(policy.declarations(viewer))
+    stmt = ctx.scope.select(pm.Declaration)
     if cohorts:
         stmt = stmt.where(
             pm.Declaration.payment_statement_id.in_(
-                sa.select(pm.Statement.id).where(pm.Statement.contract_period_year.in_(cohorts))
+                ctx.scope.ids(pm.Statement.id).where(pm.Statement.contract_period_year.in_(cohorts))
             )
         )
     if updated_since:
@@ -40,14 +38,14 @@ async def declarations(
     if participant_id:
         # Resolved to an id first: teachers and payments may live in different databases.
         teacher_ids = await ctx.loaders.fetch(
-            sa.select(tm.Teacher).where(
-                tm.Teacher.api_id == participant_id, policy.teachers(viewer)
-            )
+            ctx.scope.ids(tm.Teacher.id).where(tm.Teacher.api_id == participant_id)
         )
         stmt = stmt.where(pm.Declaration.teacher_id.in_([t.id for t in teacher_ids]))
     if delivery_partner_id:
         partners = await ctx.loaders.fetch(
-            sa.select(trm.DeliveryPartner).where(trm.DeliveryPartner.api_id == delivery_partner_id)
+            ctx.scope.ids(trm.DeliveryPartner.id).where(
+                trm.DeliveryPartner.api_id == delivery_partner_id
+            )
         )
         stmt = stmt.where(pm.Declaration.delivery_partner_id.in_([p.id for p in partners]))
     order = [pm.Declaration.updated_at, pm.Declaration.id]
@@ -58,9 +56,7 @@ async def statement_declarations(
     ctx: Context, statement_id: int, first: int | None, after: str | None
 ) -> relay.Connection[Declaration]:
     """Declarations paid or clawed back on one statement."""
-    viewer = ctx.require_viewer()
-    stmt = sa.select(pm.Declaration).where(
-        policy.declarations(viewer),
+    stmt = ctx.scope.select(pm.Declaration).where(
         sa.or_(
             pm.Declaration.payment_statement_id == statement_id,
             pm.Declaration.clawback_statement_id == statement_id,
@@ -78,8 +74,7 @@ async def statements(
     first: int | None,
     after: str | None,
 ) -> relay.Connection[Statement]:
-    viewer = ctx.require_viewer()
-    stmt = sa.select(pm.Statement).where(policy.statements(viewer))
+    stmt = ctx.scope.select(pm.Statement)
     if cohorts:
         stmt = stmt.where(pm.Statement.contract_period_year.in_(cohorts))
     if updated_since:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from strawberry import relay
 
-from gateway.auth import policy
 from gateway.context import Context
 from gateway.models import schools as sm
 from gateway.models import training as trm
@@ -24,10 +23,10 @@ async def schools(
 ) -> relay.Connection[School]:
     """Visible schools by URN. With a cohort: schools that can partner in it (eligible, or
     already in a partnership that year), as the Lead Provider API's schools list does."""
-    viewer = ctx.require_viewer()
-    stmt = sa.select(sm.School).where(policy.schools(viewer))
+    stmt = ctx.scope.select(sm.School)
     if cohort is not None:
-        partnered = sa.select(trm.SchoolPartnership.school_id).where(
+        # Partnerships the caller may see: a lead provider learns of its own only.
+        partnered = ctx.scope.ids(trm.SchoolPartnership.school_id).where(
             trm.SchoolPartnership.contract_period_year == cohort
         )
         stmt = stmt.where(sa.or_(sm.School.eligible, sm.School.id.in_(partnered)))
@@ -40,8 +39,5 @@ async def schools(
 
 
 async def school_by_urn(ctx: Context, urn: str) -> School | None:
-    viewer = ctx.require_viewer()
-    rows = await ctx.loaders.fetch(
-        sa.select(sm.School).where(sm.School.urn == urn, policy.schools(viewer))
-    )
+    rows = await ctx.loaders.fetch(ctx.scope.select(sm.School).where(sm.School.urn == urn))
     return School.maybe(rows[0] if rows else None)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from strawberry import relay
 
-from gateway.auth import policy
 from gateway.context import Context
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
@@ -54,7 +53,7 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
     if f.delivery_partner_id:
         conds.append(
             trm.TrainingPeriod.school_partnership_id.in_(
-                sa.select(trm.SchoolPartnership.id)
+                ctx.scope.ids(trm.SchoolPartnership.id)
                 .join(
                     trm.LeadProviderDeliveryPartnership,
                     trm.LeadProviderDeliveryPartnership.id
@@ -70,35 +69,25 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
         )
     if not conds:
         return []
-    return [
-        tm.Teacher.id.in_(
-            sa.select(trm.TrainingPeriod.teacher_id).where(
-                policy.training_periods(ctx.require_viewer()), *conds
-            )
-        )
-    ]
+    return [tm.Teacher.id.in_(ctx.scope.ids(trm.TrainingPeriod.teacher_id).where(*conds))]
 
 
 async def teachers(
     ctx: Context, filters: TeacherFilters, first: int | None, after: str | None
 ) -> relay.Connection[Teacher]:
     """Visible teachers, least recently updated first (so `updatedSince` polling is stable)."""
-    viewer = ctx.require_viewer()
-    stmt = sa.select(tm.Teacher).where(policy.teachers(viewer))
+    scope = ctx.scope
+    stmt = scope.select(tm.Teacher)
     if filters.school_urn:
-        school_ids = sa.select(sm.School.id).where(
-            sm.School.urn == filters.school_urn, policy.schools(viewer)
-        )
+        school_ids = scope.ids(sm.School.id).where(sm.School.urn == filters.school_urn)
         stmt = stmt.where(
             tm.Teacher.id.in_(
                 sa.union(
-                    sa.select(sm.ECTAtSchoolPeriod.teacher_id).where(
-                        sm.ECTAtSchoolPeriod.school_id.in_(school_ids),
-                        policy.ect_at_school_periods(viewer),
+                    scope.ids(sm.ECTAtSchoolPeriod.teacher_id).where(
+                        sm.ECTAtSchoolPeriod.school_id.in_(school_ids)
                     ),
-                    sa.select(sm.MentorAtSchoolPeriod.teacher_id).where(
-                        sm.MentorAtSchoolPeriod.school_id.in_(school_ids),
-                        policy.mentor_at_school_periods(viewer),
+                    scope.ids(sm.MentorAtSchoolPeriod.teacher_id).where(
+                        sm.MentorAtSchoolPeriod.school_id.in_(school_ids)
                     ),
                 )
             )
@@ -118,8 +107,7 @@ async def teachers(
 async def teacher_by_natural_key(
     ctx: Context, trn: str | None, participant_id: uuid.UUID | None
 ) -> Teacher | None:
-    viewer = ctx.require_viewer()
-    stmt = sa.select(tm.Teacher).where(policy.teachers(viewer))
+    stmt = ctx.scope.select(tm.Teacher)
     if trn is not None:
         stmt = stmt.where(tm.Teacher.trn == trn)
     if participant_id is not None:

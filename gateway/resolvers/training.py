@@ -46,8 +46,7 @@ async def partnerships(
     first: int | None,
     after: str | None,
 ) -> relay.Connection[SchoolPartnership]:
-    viewer = ctx.require_viewer()
-    stmt = sa.select(trm.SchoolPartnership).where(policy.school_partnerships(viewer))
+    stmt = ctx.scope.select(trm.SchoolPartnership)
     if cohorts:
         stmt = stmt.where(trm.SchoolPartnership.contract_period_year.in_(cohorts))
     if updated_since:
@@ -67,8 +66,9 @@ async def delivery_partners(
 ) -> relay.Connection[DeliveryPartner]:
     """Delivery partners by name: for a lead provider the ones it works with, for everyone
     else all of them; with cohorts, those partnered in one of those cohorts."""
-    viewer = ctx.require_viewer()
-    stmt = sa.select(trm.DeliveryPartner).where(policy.delivery_partners_listed(viewer))
+    stmt = ctx.scope.select(trm.DeliveryPartner).where(
+        policy.delivery_partners_listed(ctx.require_viewer())
+    )
     if cohorts:
         partnered = (
             sa.select(trm.LeadProviderDeliveryPartnership.delivery_partner_id)
@@ -85,20 +85,14 @@ async def delivery_partners(
 
 
 async def lead_providers(ctx: Context) -> list[LeadProvider]:
-    viewer = ctx.require_viewer()
     rows = await ctx.loaders.fetch(
-        sa.select(trm.LeadProvider)
-        .where(policy.condition_for(trm.LeadProvider, viewer))
-        .order_by(trm.LeadProvider.name)
+        ctx.scope.select(trm.LeadProvider).order_by(trm.LeadProvider.name)
     )
     return LeadProvider.many(rows)
 
 
 async def contract_periods(ctx: Context) -> list[ContractPeriod]:
-    viewer = ctx.require_viewer()
     rows = await ctx.loaders.fetch(
-        sa.select(trm.ContractPeriod)
-        .where(policy.condition_for(trm.ContractPeriod, viewer))
-        .order_by(trm.ContractPeriod.year)
+        ctx.scope.select(trm.ContractPeriod).order_by(trm.ContractPeriod.year)
     )
     return [ContractPeriod(row=r) for r in rows]

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from gateway.auth import policy
 from gateway.models.inductions import InductionOutcome, InductionPeriod
 from gateway.models.payments import ClawbackStatus, PaymentStatus
 from gateway.models.teachers import Teacher, TRSInductionStatus
@@ -110,7 +111,10 @@ def induction_status_condition(status: InductionStatus) -> sa.ColumnElement[bool
     Kept beside the Python derivation so the two read as one rule; a test checks that
     they agree on seed data.
     """
-    periods = sa.select(InductionPeriod.id).where(InductionPeriod.teacher_id == Teacher.id)
+    periods = policy.derived_facts(
+        sa.select(InductionPeriod.id).where(InductionPeriod.teacher_id == Teacher.id),
+        "induction status is derived from every induction period of a teacher in scope",
+    )
     passed = periods.where(InductionPeriod.outcome == InductionOutcome.PASS).exists()
     failed = periods.where(InductionPeriod.outcome == InductionOutcome.FAIL).exists()
     exempt = Teacher.trs_induction_status == TRSInductionStatus.EXEMPT

@@ -2,88 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from decimal import Decimal, InvalidOperation
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    SchemaExtension,
     ValidationCache,
 )
 
-from gateway.auth.errors import AuthError
-from gateway.errors import GatewayError
 from gateway.schema.query import Query
-
-log = logging.getLogger("gateway.errors")
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
-
-
-def _code(error: GraphQLError) -> str | None:
-    original = error.original_error
-    if isinstance(original, AuthError | GatewayError):
-        return original.code
-    if original is None:
-        # Parse and validation errors (and relay's GlobalID parsing) carry no exception.
-        return "BAD_USER_INPUT"
-    name = type(original).__name__
-    if name in ("GlobalIDValueError", "InvalidGlobalIDError"):
-        return "BAD_USER_INPUT"
-    return None
-
-
-class ErrorCodes(MaskErrors):
-    """Give every error a stable ``extensions.code``; hide anything unexpected.
-
-    An unexpected exception is logged (type and path, no values) and reaches the caller
-    only as "Internal server error." with code INTERNAL_SERVER_ERROR.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda e: _code(e) is None)
-
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed = []
-        for error in errors:
-            code = _code(error)
-            if code is None:
-                log.error(
-                    "unexpected %s at %s",
-                    type(error.original_error).__name__,
-                    error.path,
-                    exc_info=error.original_error,
-                )
-                error = GraphQLError(
-                    "Internal server error.",
-                    nodes=error.nodes,
-                    path=error.path,
-                    source=error.source,
-                    positions=error.positions,
-                )
-                code = "INTERNAL_SERVER_ERROR"
-            error.extensions = {**(error.extensions or {}), "code": code}
-            processed.append(error)
-        return processed
-
-
-class CloseSession(SchemaExtension):
-    """The request's database session ends with the operation."""
-
-    async def on_operation(self):  # type: ignore[override]
-        yield
-        context = self.execution_context.context
-        if context is not None and hasattr(context, "close"):
-            await context.close()
 
 
 def _parse_uuid(value: object) -> uuid.UUID:
@@ -120,7 +56,8 @@ DecimalScalar = strawberry.scalar(
 
 class GatewaySchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
-        """Expected errors are answers, not incidents; ``ErrorCodes`` logs the unexpected."""
+        """Expected errors are answers, not incidents; the HTTP view gives every error
+        its code and logs the unexpected (``gateway.errors.present_errors``)."""
 
 
 schema = GatewaySchema(
@@ -132,9 +69,7 @@ schema = GatewaySchema(
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        ErrorCodes,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        CloseSession,
     ],
 )

@@ -14,6 +14,7 @@ from strawberry.types.nodes import SelectedField
 
 from gateway.context import Context
 from gateway.errors import BadUserInput, NotFound
+from gateway.schema.compat import describe_enum_values
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -28,8 +29,7 @@ def gql_enum(enum_cls: type[E], name: str, description: str, values: dict[Any, s
     if missing:
         raise ValueError(f"{name}: no description for {sorted(m.name for m in missing)}")
     strawberry.enum(enum_cls, name=name, description=description)
-    for value in enum_cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = values[enum_cls[value.name]]
+    describe_enum_values(enum_cls, {m.name: text for m, text in values.items()})
     return enum_cls
 
 
@@ -88,9 +88,10 @@ class ModelNode(relay.Node):
 def selected_subfields(info: Info) -> set[str]:
     """Names of the fields selected under the field being resolved (through fragments).
 
-    Computed once per place in the query: the same field of 1,000 list items shares it."""
+    Computed once per place in the query: the same field of 1,000 list items shares it
+    (the place is the response path without its list indexes)."""
     cache = ctx(info).selection_cache
-    key = tuple(id(node) for node in info._raw_info.field_nodes)
+    key = tuple(k for k in info.path.as_list() if isinstance(k, str))
     if key not in cache:
         cache[key] = _selected_subfields(info)
     return cache[key]

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.loaders.payments import AdjustmentsByStatement
 from gateway.models import payments as pm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
@@ -188,11 +189,7 @@ class Statement(ModelNode):
 
     @strawberry.field(description="Manual adjustments on the statement.")
     async def adjustments(self, info: Info) -> list[StatementAdjustment]:
-        rows = (
-            await ctx(info)
-            .loaders.by_key(pm.StatementAdjustment, pm.StatementAdjustment.statement_id)
-            .load(self.row.id)
-        )
+        rows = await ctx(info).loaders.get(AdjustmentsByStatement).load(self.row.id)
         return [StatementAdjustment(row=r) for r in rows]
 
     @strawberry.field(

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from gateway.auth import policy
-from gateway.auth.viewer import Role
+from gateway.loaders.base import ReadableContacts, RowsByKey
+from gateway.loaders.schools import (
+    ECTPeriodsBySchool,
+    MentorPeriodsBySchool,
+    MentorshipsByECTPeriod,
+    MentorshipsByMentorPeriod,
+)
+from gateway.loaders.training import (
+    PartnershipsBySchool,
+    TrainingByECTPeriod,
+    TrainingByMentorPeriod,
+)
 from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
-from gateway.models import training as trm
 from gateway.rules import derived
 from gateway.schema.base import ModelNode, ctx, gql_enum, spelled_out
 
@@ -70,14 +79,6 @@ CurrentArg = Annotated[
 ]
 
 
-def _current_filter(model: type, current: bool | None) -> tuple[str, object | None]:
-    if current is None:
-        return "", None
-    return f"current={current}", (
-        model.finished_on.is_(None) if current else model.finished_on.is_not(None)
-    )
-
-
 @strawberry.type(description="A school in England (or a British school overseas) in GIAS.")
 class School(ModelNode):
     model: ClassVar[type] = sm.School
@@ -93,7 +94,6 @@ class School(ModelNode):
     section_41_approved: bool = strawberry.field(
         description="Independent special school approved under section 41."
     )
-    induction_tutor_name: str | None = strawberry.field(description="The induction tutor.")
 
     @strawberry.field(description="State-funded establishment type.")
     def state_funded(self) -> bool:
@@ -108,49 +108,34 @@ class School(ModelNode):
         return sm.is_eligible(r.status, r.in_england, r.type, r.section_41_approved)
 
     @strawberry.field(
-        description="The induction tutor's email: only the school itself and DfE admin."
+        description="The induction tutor's email: the school itself, lead providers in "
+        "partnership with it, and DfE admin; null for everyone else."
     )
-    def induction_tutor_email(self, info: Info) -> str | None:
-        viewer = ctx(info).require_viewer()
-        if policy.may_read_induction_tutor_email(viewer, school_id=self.row.id):
-            return self.row.induction_tutor_email
-        return None
+    async def induction_tutor_email(self, info: Info) -> str | None:
+        contact = await ctx(info).loaders.get(ReadableContacts, sm.School).load(self.row.id)
+        return contact and contact.induction_tutor_email
+
+    @strawberry.field(
+        description="The induction tutor's name: the school itself, lead providers in "
+        "partnership with it, and DfE admin; null for everyone else."
+    )
+    async def induction_tutor_name(self, info: Info) -> str | None:
+        contact = await ctx(info).loaders.get(ReadableContacts, sm.School).load(self.row.id)
+        return contact and contact.induction_tutor_name
 
     @strawberry.field(description="ECT periods at this school you may see, oldest first.")
     async def ect_at_school_periods(
         self, info: Info, current: CurrentArg = None
     ) -> list[ECTAtSchoolPeriod]:
-        name, where = _current_filter(sm.ECTAtSchoolPeriod, current)
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                sm.ECTAtSchoolPeriod,
-                sm.ECTAtSchoolPeriod.school_id,
-                order_by=[sm.ECTAtSchoolPeriod.started_on],
-                where=where,
-                name=name,
-            )
-            .load(self.row.id)
-        )
-        return ECTAtSchoolPeriod.many(rows)
+        loader = ctx(info).loaders.get(ECTPeriodsBySchool, current)
+        return ECTAtSchoolPeriod.many(await loader.load(self.row.id))
 
     @strawberry.field(description="Mentor periods at this school you may see, oldest first.")
     async def mentor_at_school_periods(
         self, info: Info, current: CurrentArg = None
     ) -> list[MentorAtSchoolPeriod]:
-        name, where = _current_filter(sm.MentorAtSchoolPeriod, current)
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                sm.MentorAtSchoolPeriod,
-                sm.MentorAtSchoolPeriod.school_id,
-                order_by=[sm.MentorAtSchoolPeriod.started_on],
-                where=where,
-                name=name,
-            )
-            .load(self.row.id)
-        )
-        return MentorAtSchoolPeriod.many(rows)
+        loader = ctx(info).loaders.get(MentorPeriodsBySchool, current)
+        return MentorAtSchoolPeriod.many(await loader.load(self.row.id))
 
     @strawberry.field(description="The school's partnerships you may see, by contract period.")
     async def partnerships(
@@ -162,29 +147,17 @@ class School(ModelNode):
     ) -> list[Annotated[SchoolPartnership, strawberry.lazy("gateway.schema.training")]]:
         from gateway.schema.training import SchoolPartnership
 
-        where = None if cohort is None else trm.SchoolPartnership.contract_period_year == cohort
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                trm.SchoolPartnership,
-                trm.SchoolPartnership.school_id,
-                order_by=[trm.SchoolPartnership.contract_period_year],
-                where=where,
-                name=f"cohort={cohort}",
-            )
-            .load(self.row.id)
-        )
-        return SchoolPartnership.many(rows)
+        loader = ctx(info).loaders.get(PartnershipsBySchool, cohort)
+        return SchoolPartnership.many(await loader.load(self.row.id))
 
 
 @strawberry.interface(
     name="AtSchoolPeriod", description="A period a teacher spends at a school in one role."
 )
 class _AtSchool(ModelNode):
-    # The foreign keys that point at this kind of period (read through the class: they
-    # are SQLAlchemy descriptors).
-    _mentorship_key: ClassVar[Any]
-    _training_key: ClassVar[Any]
+    # The loaders of the rows that point at this kind of period.
+    _mentorships: ClassVar[type[RowsByKey]]
+    _training: ClassVar[type[RowsByKey]]
     started_on: dt.date = strawberry.field(description="First day at the school in this role.")
     finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
 
@@ -207,42 +180,21 @@ class _AtSchool(ModelNode):
         )
 
     @strawberry.field(
-        description="Contact email: only the employing school, the appropriate body "
-        "supervising the teacher now, and DfE admin; null for everyone else."
+        description="Contact email: the employing school while the period lasts, the "
+        "appropriate body supervising the ECT now, the lead provider training the teacher "
+        "now, and DfE admin; null for everyone else (finance included)."
     )
     async def email(self, info: Info) -> str | None:
-        c = ctx(info)
-        viewer = c.require_viewer()
-        supervising = None
-        if viewer.role is Role.APPROPRIATE_BODY_USER:
-            periods = await c.loaders.by_key(
-                im.InductionPeriod,
-                im.InductionPeriod.teacher_id,
-                where=im.InductionPeriod.finished_on.is_(None),
-                name="open",
-            ).load(self.row.teacher_id)
-            supervising = periods[0].appropriate_body_id if periods else None
-        if policy.may_read_email(
-            viewer, school_id=self.row.school_id, supervising_appropriate_body_id=supervising
-        ):
-            return self.row.email
-        return None
+        contact = await ctx(info).loaders.get(ReadableContacts, self.model).load(self.row.id)
+        return contact and contact.email
 
     @strawberry.field(
         description="Mentorships this period is part of (an ECT's mentors, or a mentor's "
         "ECTs), oldest first."
     )
     async def mentorship_periods(self, info: Info) -> list[MentorshipPeriod]:
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                sm.MentorshipPeriod,
-                type(self)._mentorship_key,
-                order_by=[sm.MentorshipPeriod.started_on],
-            )
-            .load(self.row.id)
-        )
-        return MentorshipPeriod.many(rows)
+        loader = ctx(info).loaders.get(type(self)._mentorships)
+        return MentorshipPeriod.many(await loader.load(self.row.id))
 
     @strawberry.field(description="Training during this period, oldest first.")
     async def training_periods(
@@ -250,23 +202,15 @@ class _AtSchool(ModelNode):
     ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
         from gateway.schema.training import TrainingPeriod
 
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                trm.TrainingPeriod,
-                type(self)._training_key,
-                order_by=[trm.TrainingPeriod.started_on],
-            )
-            .load(self.row.id)
-        )
+        rows = await ctx(info).loaders.get(type(self)._training).load(self.row.id)
         return await TrainingPeriod.build(info, rows)
 
 
 @strawberry.type(description="An early career teacher employed at a school for a period.")
 class ECTAtSchoolPeriod(_AtSchool):
     model: ClassVar[type] = sm.ECTAtSchoolPeriod
-    _mentorship_key: ClassVar[Any] = sm.MentorshipPeriod.ect_at_school_period_id
-    _training_key: ClassVar[Any] = trm.TrainingPeriod.ect_at_school_period_id
+    _mentorships: ClassVar[type[RowsByKey]] = MentorshipsByECTPeriod
+    _training: ClassVar[type[RowsByKey]] = TrainingByECTPeriod
     row: strawberry.Private[sm.ECTAtSchoolPeriod]
     id: relay.NodeID[int]
     working_pattern: WorkingPattern = strawberry.field(description="Full or part time.")
@@ -287,8 +231,8 @@ class ECTAtSchoolPeriod(_AtSchool):
 @strawberry.type(description="A mentor at a school for a period (a mentor may be at several).")
 class MentorAtSchoolPeriod(_AtSchool):
     model: ClassVar[type] = sm.MentorAtSchoolPeriod
-    _mentorship_key: ClassVar[Any] = sm.MentorshipPeriod.mentor_at_school_period_id
-    _training_key: ClassVar[Any] = trm.TrainingPeriod.mentor_at_school_period_id
+    _mentorships: ClassVar[type[RowsByKey]] = MentorshipsByMentorPeriod
+    _training: ClassVar[type[RowsByKey]] = TrainingByMentorPeriod
     row: strawberry.Private[sm.MentorAtSchoolPeriod]
     id: relay.NodeID[int]
 

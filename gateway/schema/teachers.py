@@ -12,11 +12,15 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from gateway.auth import policy
+from gateway.loaders.inductions import (
+    ExtensionsByTeacher,
+    InductionFactsByTeacher,
+    InductionPeriodsByTeacher,
+)
+from gateway.loaders.schools import ECTPeriodsByTeacher, MentorPeriodsByTeacher
+from gateway.loaders.training import TrainingByTeacher
 from gateway.models import inductions as im
-from gateway.models import schools as sm
 from gateway.models import teachers as tm
-from gateway.models import training as trm
 from gateway.rules import derived
 from gateway.schema.base import ModelNode, ctx, gql_enum
 
@@ -102,11 +106,7 @@ class Teacher(ModelNode):
         # Both loads join this level's batches (one SELECT each for the whole page).
         periods, ect = await asyncio.gather(
             _induction_facts(info, self.row.id),
-            c.loaders.by_key(
-                sm.ECTAtSchoolPeriod,
-                sm.ECTAtSchoolPeriod.teacher_id,
-                order_by=[sm.ECTAtSchoolPeriod.started_on],  # as ect_at_school_periods asks
-            ).load(self.row.id),
+            c.loaders.get(ECTPeriodsByTeacher).load(self.row.id),
         )
         return derived.eligible_for_funding(periods, bool(ect), c.today)
 
@@ -116,15 +116,7 @@ class Teacher(ModelNode):
     ) -> list[Annotated[ECTAtSchoolPeriod, strawberry.lazy("gateway.schema.schools")]]:
         from gateway.schema.schools import ECTAtSchoolPeriod
 
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                sm.ECTAtSchoolPeriod,
-                sm.ECTAtSchoolPeriod.teacher_id,
-                order_by=[sm.ECTAtSchoolPeriod.started_on],
-            )
-            .load(self.row.id)
-        )
+        rows = await ctx(info).loaders.get(ECTPeriodsByTeacher).load(self.row.id)
         return ECTAtSchoolPeriod.many(rows)
 
     @strawberry.field(description="The teacher's mentor periods at schools you may see.")
@@ -133,15 +125,7 @@ class Teacher(ModelNode):
     ) -> list[Annotated[MentorAtSchoolPeriod, strawberry.lazy("gateway.schema.schools")]]:
         from gateway.schema.schools import MentorAtSchoolPeriod
 
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                sm.MentorAtSchoolPeriod,
-                sm.MentorAtSchoolPeriod.teacher_id,
-                order_by=[sm.MentorAtSchoolPeriod.started_on],
-            )
-            .load(self.row.id)
-        )
+        rows = await ctx(info).loaders.get(MentorPeriodsByTeacher).load(self.row.id)
         return MentorAtSchoolPeriod.many(rows)
 
     @strawberry.field(description="The teacher's induction periods, oldest first.")
@@ -150,15 +134,7 @@ class Teacher(ModelNode):
     ) -> list[Annotated[InductionPeriod, strawberry.lazy("gateway.schema.inductions")]]:
         from gateway.schema.inductions import InductionPeriod
 
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                im.InductionPeriod,
-                im.InductionPeriod.teacher_id,
-                order_by=[im.InductionPeriod.started_on],
-            )
-            .load(self.row.id)
-        )
+        rows = await ctx(info).loaders.get(InductionPeriodsByTeacher).load(self.row.id)
         return InductionPeriod.many(rows)
 
     @strawberry.field(description="Extensions to the teacher's induction.")
@@ -167,11 +143,7 @@ class Teacher(ModelNode):
     ) -> list[Annotated[InductionExtension, strawberry.lazy("gateway.schema.inductions")]]:
         from gateway.schema.inductions import InductionExtension
 
-        rows = (
-            await ctx(info)
-            .loaders.by_key(im.InductionExtension, im.InductionExtension.teacher_id)
-            .load(self.row.id)
-        )
+        rows = await ctx(info).loaders.get(ExtensionsByTeacher).load(self.row.id)
         return InductionExtension.many(rows)
 
     @strawberry.field(
@@ -183,15 +155,7 @@ class Teacher(ModelNode):
     ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
         from gateway.schema.training import TrainingPeriod
 
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                trm.TrainingPeriod,
-                trm.TrainingPeriod.teacher_id,
-                order_by=[trm.TrainingPeriod.started_on],
-            )
-            .load(self.row.id)
-        )
+        rows = await ctx(info).loaders.get(TrainingByTeacher).load(self.row.id)
         return await TrainingPeriod.build(info, rows)
 
 
@@ -199,7 +163,4 @@ def _induction_facts(info: Info, teacher_id: int) -> Awaitable[list[im.Induction
     """Induction periods read only to derive statuses (see policy.induction_facts).
 
     Returns the loader's future itself, so gathering it with others starts no task."""
-    loader = ctx(info).loaders.by_key(
-        im.InductionPeriod, im.InductionPeriod.teacher_id, rule=policy.induction_facts, name="facts"
-    )
-    return loader.load(teacher_id)
+    return ctx(info).loaders.get(InductionFactsByTeacher).load(teacher_id)

@@ -13,7 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from gateway.loaders import enrolments
-from gateway.models import payments as pm
+from gateway.loaders.payments import DeclarationsByTrainingPeriod
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
@@ -310,13 +310,5 @@ class TrainingPeriod(ModelNode):
     ) -> list[Annotated[Declaration, strawberry.lazy("gateway.schema.payments")]]:
         from gateway.schema.payments import Declaration
 
-        rows = (
-            await ctx(info)
-            .loaders.by_key(
-                pm.Declaration,
-                pm.Declaration.training_period_id,
-                order_by=[pm.Declaration.declaration_date],
-            )
-            .load(self.row.id)
-        )
+        rows = await ctx(info).loaders.get(DeclarationsByTrainingPeriod).load(self.row.id)
         return Declaration.many(rows)
