@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
@@ -19,6 +19,7 @@ from gateway.auth.credentials import authenticate
 from gateway.auth.errors import AuthError, CredentialsUnchecked
 from gateway.context import Context
 from gateway.db import Database
+from gateway.ide import IDE
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
 
@@ -27,6 +28,8 @@ log = logging.getLogger("gateway")
 
 class GatewayGraphQL(GraphQL):
     """Strawberry's ASGI view with our context (viewer, session, loaders) and orjson."""
+
+    ide: IDE  # GraphiQL's page and files, set by create_app
 
     def __init__(self, database: Database, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
@@ -50,10 +53,15 @@ class GatewayGraphQL(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from local files under a strict CSP (gateway/ide), not from a CDN."""
+        return self.ide.page()
+
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or get_settings()
     policy.check_colocation(settings)
+    settings.require_token_verification()  # fail closed: no serving without a way to verify
     owns_database = database is None
     database = database or Database(settings)
 
@@ -75,11 +83,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await database.dispose()
 
     graphql = GatewayGraphQL(database, settings)
+    graphql.ide = IDE(settings, database)
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *graphql.ide.routes(),
         ],
         lifespan=lifespan,
     )
