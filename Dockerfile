@@ -14,9 +14,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GATEWAY_ENV=production
 
 # Only what the package needs; README* may be absent (setuptools only warns).
-COPY pyproject.toml README* /src/
+COPY pyproject.toml requirements.lock README* /src/
 COPY gateway /src/gateway
-RUN pip install /src && rm -rf /src
+RUN pip install -c /src/requirements.lock /src && rm -rf /src
 
 # The default SQLite URL (./var/gateway.db) resolves under the working directory.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home gateway \
