@@ -8,8 +8,10 @@ wait in the listen queue.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sys
+from pathlib import Path
 
 from gateway.devdata import Choices
 from gateway.settings import Settings
@@ -33,27 +35,40 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def token_commands(found: Choices | None) -> list[str]:
+def program() -> str:
+    """How the user ran this command (".venv/bin/gateway" from a checkout), so that the
+    commands the banner suggests can be pasted as they are."""
+    path = Path(sys.argv[0])
+    if path.name != "gateway":
+        return "gateway"
+    try:
+        relative = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return "gateway" if shutil.which("gateway") == str(path) else str(path)
+    return str(relative)
+
+
+def token_commands(found: Choices | None, prog: str = "gateway") -> list[str]:
     """One ``gateway token`` command per role, each for an organisation with data."""
-    lines = ["gateway token --role admin", "gateway token --role finance"]
+    lines = [f"{prog} token --role admin", f"{prog} token --role finance"]
     if found is None:
         return lines
     if found.schools:
         s = found.schools[0]
         lines.append(
-            f"gateway token --role school_user --school-urn {s.urn}"
+            f"{prog} token --role school_user --school-urn {s.urn}"
             f"   # {s.name}: {s.current} current ECTs"
         )
     if found.appropriate_bodies:
         b = found.appropriate_bodies[0]
         lines.append(
-            f"gateway token --role appropriate_body_user --appropriate-body-id {b.id}"
+            f"{prog} token --role appropriate_body_user --appropriate-body-id {b.id}"
             f"   # {b.name}: {b.current} current inductions"
         )
     if found.lead_providers:
         p = found.lead_providers[0]
         lines.append(
-            f"gateway token --role lead_provider --lead-provider-id {p.id}"
+            f"{prog} token --role lead_provider --lead-provider-id {p.id}"
             f"   # {p.name}: {p.current} current participants"
         )
     return lines
@@ -73,8 +88,8 @@ def banner(settings: Settings, url: str, found: Choices | None) -> str:
             "  GraphiQL opens with a development admin token in its Headers and one tab per",
             "  operation under operations/, each with a token of its role.",
             'Tokens for other callers (send as the header "Authorization: Bearer <token>"):',
-            *(f"  {line}" for line in token_commands(found)),
-            "  gateway token --list   shows more organisations with data, for every role",
+            *(f"  {line}" for line in token_commands(found, program())),
+            f"  {program()} token --list   shows more organisations with data, for every role",
         ]
     else:
         lines.append(

@@ -19,13 +19,15 @@ from graphql import GraphQLError, NonNullTypeNode, OperationDefinitionNode, pars
 from gateway.devdata import Choices
 
 WELCOME = """\
-# The ECF gateway's graph. The Docs button (top left) describes every type and field.
+# The ECF gateway's graph.
+# Docs: the book icon, top left.
 #
-# {who}
-# The other tabs hold the frontends' operations (operations/ in the repository),
-# each with {each}.
-# Run with Ctrl-Enter or the pink play button.
-{{
+{who}
+#
+# Each other tab is an operation from
+# operations/ with {each}.
+# Run: Ctrl-Enter or the play button.
+query Welcome {{
   viewer {{ authenticated role }}
   contractPeriods {{ year startedOn finishedOn }}
 }}
@@ -96,11 +98,15 @@ async def tabs(
 ) -> list[dict[str, str]]:
     """GraphiQL's ``defaultTabs``: query, variables and headers as strings."""
     if tokens is None:
-        who = 'Production: paste your own token in Headers as {"Authorization": "Bearer ..."}.'
-        each = "variables that find data"
+        who = (
+            "# Production: paste your own token in\n"
+            "# Headers (below) as\n"
+            '# {"Authorization": "Bearer <token>"}.'
+        )
+        each = "variables\n# that find data"
     else:
-        who = "Development: this tab acts as DfE admin (see Headers below)."
-        each = "a development token of its folder's role and variables that find data"
+        who = "# Development: this tab acts as DfE\n# admin (a token is in Headers, below)."
+        each = "a token of\n# its role and variables that find data"
     welcome_token = await tokens("admin") if tokens else None
     result = [
         {
