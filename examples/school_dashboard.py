@@ -22,7 +22,8 @@ DASHBOARD = operation("school_user/SchoolDashboard.graphql")
 async def dashboard(url: str, token: str, urn: str) -> dict[str, Any] | None:
     """The school's dashboard, or None if this token may not see that school."""
     async with client(url, token) as session:
-        return (await execute(session, DASHBOARD, {"urn": urn}))["school"]
+        school: dict[str, Any] | None = (await execute(session, DASHBOARD, {"urn": urn}))["school"]
+        return school
 
 
 def report(school: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ import html
 import logging
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -174,7 +175,7 @@ class IDE:
             headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
         )
 
-    async def _token(self, session, role: Role, found: Choices | None) -> str | None:
+    async def _token(self, session: AsyncSession, role: Role, found: Choices | None) -> str | None:
         """A development token for ``role`` acting for the organisation with most data."""
         if self.settings.environment != "development":  # never, whatever the caller thinks
             return None

@@ -81,7 +81,7 @@ def sample_variables(document: str, choices: Choices) -> dict[str, Any]:
     for definition in parsed.definitions:
         if not isinstance(definition, OperationDefinitionNode):
             continue
-        for var in definition.variable_definitions:
+        for var in definition.variable_definitions or ():
             name = var.variable.name.value
             required = isinstance(var.type, NonNullTypeNode)
             if known.get(name) is not None and (required or name in ("first", "current")):
