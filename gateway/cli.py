@@ -288,6 +288,8 @@ Needs only the database settings: no token keys, even in production.""",
 
 --reset deletes every row, lead provider API tokens and audit events included (it says
 how many before it starts). The same --scale, --seed and --today give identical data.""",
+    "schema": """examples:
+  gateway schema > schema.graphql     refresh the checked-in SDL (a test fails when stale)""",
     "token": """examples:
   gateway token --list
   gateway token --role admin

@@ -43,7 +43,9 @@ def seeded(env) -> sqlite3.Connection:
     return sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite+aiosqlite:///"))
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["db", "upgrade"], ["seed"], ["token"]])
+@pytest.mark.parametrize(
+    "command", [[], ["serve"], ["db", "upgrade"], ["seed"], ["schema"], ["token"]]
+)
 def test_every_command_has_help_with_examples(command) -> None:
     result = run(*command, "--help", env={})
     assert result.returncode == 0, result.stderr
