@@ -21,6 +21,10 @@ import pytest
 
 from tests.test_cli import one_line_refusal, run
 
+# Uses its own SQLite files whatever TEST_DATABASE_URL says: CI's PostgreSQL pass leaves
+# it out (-m "not own_database") rather than run it twice identically.
+pytestmark = pytest.mark.own_database
+
 MIGRATIONS = Path(__file__).parent.parent / "gateway" / "migrations" / "versions"
 
 
