@@ -118,10 +118,10 @@ LP_PARTICIPANTS = """
 def test_lead_provider_syncs_every_participant_across_pages(gateway) -> None:
     provider = gateway.db.execute("SELECT id FROM lead_providers ORDER BY id LIMIT 1").fetchone()[0]
     (expected,) = gateway.db.execute(LP_PARTICIPANTS, (provider, provider)).fetchone()
-    assert expected > 120, "enough participants for several pages"
+    assert expected > 400, "enough participants for several pages"
     token = gateway.token("--role", "lead_provider", "--lead-provider-id", str(provider))
     result = example(
-        "lead_provider_sync.py", "--url", gateway.url, "--page-size", "50", token=token
+        "lead_provider_sync.py", "--url", gateway.url, "--page-size", "200", token=token
     )
     assert result.returncode == 0, result.stderr
     participants = [json.loads(line) for line in result.stdout.splitlines()]
@@ -245,7 +245,7 @@ def test_sync_waits_out_429_and_503_and_still_gets_everyone(gateway) -> None:
     throttle = Throttle(gateway.url, [429, 200, 503, 429, 200])
     try:
         url = serving(throttle)
-        result = example("lead_provider_sync.py", "--url", url, "--page-size", "100", token=token)
+        result = example("lead_provider_sync.py", "--url", url, "--page-size", "300", token=token)
     finally:
         throttle.shutdown()
     assert result.returncode == 0, result.stderr
