@@ -12,7 +12,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -23,6 +23,7 @@ from gateway.auth import policy
 from gateway.context import Context, request_context
 from gateway.db import Database
 from gateway.errors import present_errors
+from gateway.ide import IDE
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
 
@@ -31,6 +32,8 @@ log = logging.getLogger("gateway")
 
 class GatewayGraphQL(GraphQL):
     """Strawberry's ASGI view inside our unit of work, with our error codes and orjson."""
+
+    ide: IDE  # GraphiQL's page and files, set by create_app
 
     def __init__(self, database: Database, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
@@ -68,10 +71,15 @@ class GatewayGraphQL(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from local files under a strict CSP (gateway/ide), not from a CDN."""
+        return self.ide.page()
+
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or get_settings()
     policy.check_colocation(settings)
+    settings.require_token_verification()  # fail closed: no serving without a way to verify
     owns_database = database is None
     database = database or Database(settings)
 
@@ -93,11 +101,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await database.dispose()
 
     graphql = GatewayGraphQL(database, settings)
+    graphql.ide = IDE(settings, database)
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *graphql.ide.routes(),
         ],
         lifespan=lifespan,
     )

@@ -6,7 +6,9 @@ Each domain has its own history (``migrations/versions/<domain>/``) and version 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +64,50 @@ def alembic_config(domain: str, connection: Any | None = None) -> Config:
     return cfg
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring every domain's tables up to ``revision`` in their own database."""
+@dataclass(frozen=True)
+class Applied:
+    """One migration that ``upgrade`` ran."""
+
+    domain: str
+    revision: str
+    doc: str
+    seconds: float
+
+
+def _upgrade_domain(
+    sync_conn: Any, domain: str, revision: str, progress: Callable[[str], None]
+) -> list[Applied]:
+    cfg = alembic_config(domain, sync_conn)
+    applied: list[Applied] = []
+    started = time.perf_counter()
+
+    def on_version_apply(*, step: Any, **_: Any) -> None:
+        # Called by Alembic after each migration, so long ones on big data show progress.
+        nonlocal started
+        seconds = time.perf_counter() - started
+        script = step.up_revision
+        applied.append(Applied(domain, script.revision, script.doc, seconds))
+        progress(f"{domain}: applied {script.revision} ({script.doc}) in {seconds:.1f} s")
+        started = time.perf_counter()
+
+    cfg.attributes["on_version_apply"] = on_version_apply
+    command.upgrade(cfg, revision)
+    return applied
+
+
+async def upgrade(
+    db: Database, revision: str = "head", progress: Callable[[str], None] | None = None
+) -> list[Applied]:
+    """Bring every domain's tables up to ``revision`` in their own database.
+
+    Returns the migrations it ran, oldest first (empty: already up to date); ``progress``
+    hears of each one as it finishes."""
+    say = progress or (lambda _line: None)
+    applied: list[Applied] = []
     for domain in DOMAINS:
         async with db.engine_for(domain).begin() as conn:
-            await conn.run_sync(
-                lambda sync_conn, d=domain: command.upgrade(alembic_config(d, sync_conn), revision)
-            )
+            applied += await conn.run_sync(_upgrade_domain, domain, revision, say)
+    return applied
 
 
 async def pending_changes(db: Database) -> dict[str, list[Any]]:

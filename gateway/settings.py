@@ -22,6 +22,9 @@ DOMAINS: tuple[str, ...] = ("teachers", "schools", "inductions", "training", "pa
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/gateway.db"
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout the package was installed from (editable install); `npm ci` runs here."""
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which and what is expected."""
@@ -53,6 +56,8 @@ class Settings:
     jwt_jwks_file: str | None = None
     jwt_issuer: str = "https://identity.example.education.gov.uk"
     jwt_audience: str = "ecf-gateway"
+    graphiql_assets_dir: str = str(PROJECT_ROOT / "node_modules")
+    operations_dir: str = str(PROJECT_ROOT / "operations")
     max_page_size: int = 100
     lead_provider_max_page_size: int = 3000
 
@@ -83,12 +88,6 @@ class Settings:
         jwt_secret = env.get("JWT_SECRET") or None
         public_key_file = env.get("JWT_PUBLIC_KEY_FILE")
         jwt_public_key = Path(public_key_file).read_text() if public_key_file else None
-        if environment == "production" and not (jwt_public_key or env.get("JWT_JWKS_FILE")):
-            # Production verifies the identity provider's RS256 signatures only; a shared
-            # HS256 secret is for development, where anyone with it can mint tokens.
-            raise SettingsError(
-                "production needs JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE (RS256) to verify tokens"
-            )
         return cls(
             environment=environment,
             database_url=database_url,
@@ -98,7 +97,22 @@ class Settings:
             jwt_jwks_file=env.get("JWT_JWKS_FILE") or None,
             jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
+            graphiql_assets_dir=env.get("GRAPHIQL_ASSETS_DIR") or cls.graphiql_assets_dir,
+            operations_dir=env.get("OPERATIONS_DIR") or cls.operations_dir,
         )
+
+    def require_token_verification(self) -> None:
+        """Refuse to serve requests without a way to verify tokens.
+
+        Checked where requests are served (``create_app``, ``gateway serve``), not when
+        settings are read: migrations and seeding never verify a token, so
+        ``gateway db upgrade`` runs in production without the keys."""
+        if self.is_production and not (self.jwt_public_key or self.jwt_jwks_file):
+            # Production verifies the identity provider's RS256 signatures only; a shared
+            # HS256 secret is for development, where anyone with it can mint tokens.
+            raise SettingsError(
+                "production needs JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE (RS256) to verify tokens"
+            )
 
     def development_secret(self) -> str:
         """The HS256 secret: configured, or (outside production) generated once under var/."""

@@ -86,7 +86,7 @@ def test_seed_refuses_a_non_empty_database_and_writes_nothing(env, tmp_path) -> 
     assert claims["role"] == "school_user" and claims["school_urn"] == urn
 
     missing = run("token", "--role", "school_user", "--school-urn", "999999", env=env)
-    assert "no school has URN 999999" in one_line_refusal(missing)
+    assert "no school is '999999'" in one_line_refusal(missing)
 
     provider = run("token", "--role", "lead_provider", "--lead-provider-id", "1", env=env)
     assert provider.returncode == 0 and provider.stdout.startswith("ecf_lp_")

@@ -10,6 +10,7 @@ config = context.config
 connection = config.attributes["connection"]
 context.configure(
     connection=connection,
+    on_version_apply=config.attributes.get("on_version_apply"),
     **context_options(config.attributes["domain"], connection.dialect.name),
 )
 with context.begin_transaction():
