@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from gateway.auth import policy
+from gateway.clock import Clock, SystemClock
 from gateway.context import Context, request_context
 from gateway.db import Database
 from gateway.errors import present_errors
@@ -35,10 +36,11 @@ class GatewayGraphQL(GraphQL):
 
     ide: IDE  # GraphiQL's page and files, set by create_app
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(self, database: Database, settings: Settings, clock: Clock) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
         self.database = database
         self.settings = settings
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every HTTP request runs inside ``request_context``, which owns the session:
@@ -49,7 +51,7 @@ class GatewayGraphQL(GraphQL):
             return
         authorization = Headers(scope=scope).get("authorization")
         async with request_context(
-            self.database, self.settings, authorization, uuid.uuid4().hex
+            self.database, self.settings, authorization, uuid.uuid4().hex, self.clock
         ) as context:
             # Request.state is scope["state"]: how get_context and process_result find it.
             scope.setdefault("state", {})["context"] = context
@@ -76,7 +78,12 @@ class GatewayGraphQL(GraphQL):
         return self.ide.page()
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> Starlette:
+    """The app; ``clock`` decides "today" for every rule (tests pin it)."""
     settings = settings or get_settings()
     policy.check_colocation(settings)
     settings.require_token_verification()  # fail closed: no serving without a way to verify
@@ -100,7 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if owns_database:
             await database.dispose()
 
-    graphql = GatewayGraphQL(database, settings)
+    graphql = GatewayGraphQL(database, settings, clock or SystemClock())
     graphql.ide = IDE(settings, database)
     return Starlette(
         routes=[

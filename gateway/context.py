@@ -22,6 +22,7 @@ from gateway.auth import policy
 from gateway.auth.credentials import authenticate
 from gateway.auth.errors import AuthError, CredentialsUnchecked
 from gateway.auth.viewer import Role, Viewer
+from gateway.clock import Clock, SystemClock
 from gateway.db import Database
 from gateway.loaders import Loaders
 from gateway.settings import Settings
@@ -36,8 +37,13 @@ class Context:
     viewer: Viewer | None
     auth_error: AuthError | None = None
     request_id: str = ""
-    today: dt.date = field(default_factory=dt.date.today)
+    now: dt.datetime = field(default_factory=lambda: SystemClock().now())
     selection_cache: dict[tuple[str | int, ...], set[str]] = field(default_factory=dict)
+
+    @property
+    def today(self) -> dt.date:
+        """The request's date (from the app's clock; one date for the whole request)."""
+        return self.now.date()
 
     @cached_property
     def scope(self) -> policy.Scope:
@@ -79,7 +85,11 @@ class Context:
 
 @asynccontextmanager
 async def request_context(
-    database: Database, settings: Settings, authorization: str | None, request_id: str
+    database: Database,
+    settings: Settings,
+    authorization: str | None,
+    request_id: str,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Context]:
     """Open the request's session, authenticate, and close the session on every path."""
     session = database.request_session()
@@ -98,6 +108,7 @@ async def request_context(
             viewer=viewer,
             auth_error=error,
             request_id=request_id,
+            now=(clock or SystemClock()).now(),
         )
     finally:
         await session.close()

@@ -14,6 +14,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth.policy import domain_read
 from gateway.models.teachers import TeacherRecord, TRSInductionStatus
 
 
@@ -42,8 +43,11 @@ class LocalTeacherRecordSource:
 
     async def find(self, trn: str, date_of_birth: dt.date) -> TeacherRecordResult | None:
         row = await self.session.scalar(
-            sa.select(TeacherRecord).where(
-                TeacherRecord.trn == trn, TeacherRecord.date_of_birth == date_of_birth
+            domain_read(
+                sa.select(TeacherRecord).where(
+                    TeacherRecord.trn == trn, TeacherRecord.date_of_birth == date_of_birth
+                ),
+                "the record source: only a record matching both TRN and date of birth",
             )
         )
         if row is None:

@@ -48,10 +48,11 @@ from gateway.auth.viewer import Role, Viewer
 from gateway.models import payments as pm
 from gateway.models import schools as sm
 from gateway.models import training as trm
+from gateway.models.audit import Event
 from gateway.models.inductions import AppropriateBody, InductionExtension, InductionPeriod
 from gateway.models.payments import Declaration, FeeType, Statement
 from gateway.models.schools import ECTAtSchoolPeriod, MentorAtSchoolPeriod, MentorshipPeriod, School
-from gateway.models.teachers import Teacher
+from gateway.models.teachers import Teacher, TRSInductionStatus
 from gateway.models.training import (
     ActiveLeadProvider,
     LeadProviderDeliveryPartnership,
@@ -453,6 +454,78 @@ def public(viewer: Viewer) -> ColumnElement[bool]:
             return _unnamed(viewer.role)
 
 
+def events(viewer: Viewer) -> ColumnElement[bool]:
+    """The audit trail: admin all of it; a school or appropriate body the events it
+    caused about teachers it can see; a lead provider the events it caused."""
+    match viewer.role:
+        case Role.ADMIN:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return sa.and_(
+                Event.author_id == audit_author(viewer),
+                Event.teacher_id.in_(_teacher_ids(viewer)),
+            )
+        case Role.LEAD_PROVIDER:
+            return Event.author_id == audit_author(viewer)
+        case Role.FINANCE:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def audit_author(viewer: Viewer) -> str:
+    """How the audit trail names who acted: the organisation a scoped viewer acts for,
+    the signed-in subject for DfE staff."""
+    match viewer.role:
+        case Role.SCHOOL_USER:
+            return f"school:{_org(viewer.school_id)}"
+        case Role.APPROPRIATE_BODY_USER:
+            return f"appropriate_body:{_org(viewer.appropriate_body_id)}"
+        case Role.LEAD_PROVIDER:
+            return f"lead_provider:{_org(viewer.lead_provider_id)}"
+        case Role.ADMIN | Role.FINANCE:
+            return viewer.subject
+    raise ValueError(f"no author for {viewer.role}")
+
+
+def claimable_teachers(viewer: Viewer, today: dt.date) -> ColumnElement[bool]:
+    """Teachers an appropriate body may claim, before it can see them: an ECT at a school
+    now whose school reported this body, with QTS, no induction outcome (nor passed,
+    failed or exempt in the record) and no open induction period anywhere. Only a few
+    fields of these are shown (``ClaimableTeacher``); everyone else gets none."""
+    match viewer.role:
+        case Role.APPROPRIATE_BODY_USER:
+            reported_here = _ids_where(
+                ECTAtSchoolPeriod.teacher_id,
+                sa.and_(
+                    ECTAtSchoolPeriod.school_reported_appropriate_body_id
+                    == _org(viewer.appropriate_body_id),
+                    _current(ECTAtSchoolPeriod, today),
+                ),
+            )
+            inducted = _ids_where(
+                InductionPeriod.teacher_id,
+                sa.or_(InductionPeriod.outcome.is_not(None), InductionPeriod.finished_on.is_(None)),
+            )
+            return sa.and_(
+                Teacher.id.in_(reported_here),
+                Teacher.id.not_in(inducted),
+                Teacher.trs_qts_awarded_on.is_not(None),
+                Teacher.trs_induction_status.not_in(COMPLETE_IN_RECORD),
+            )
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.LEAD_PROVIDER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+COMPLETE_IN_RECORD = (
+    TRSInductionStatus.PASSED,
+    TRSInductionStatus.FAILED,
+    TRSInductionStatus.EXEMPT,
+)
+
+
 # -- facts: reads that only feed a derived value, never rows to the graph ---------------
 
 
@@ -583,6 +656,7 @@ RULES: dict[type, Rule] = {
     InductionExtension: induction_extensions,
     SchoolPartnership: school_partnerships,
     Declaration: declarations,
+    Event: events,
     Statement: statements,
     pm.StatementAdjustment: statement_adjustments,
     AppropriateBody: public,
@@ -641,6 +715,13 @@ class Scope:
         stmt = sa.select(*(columns or (model,))).where(rule(self.viewer))
         return stmt.execution_options(policy=f"facts:{rule.__name__}")
 
+    def claimable(self, *columns: Any) -> sa.Select[Any]:
+        """``columns`` of the teachers the viewer may claim (``claimable_teachers``)."""
+        stmt = sa.select(*(columns or (Teacher,))).where(
+            claimable_teachers(self.viewer, self.today)
+        )
+        return stmt.execution_options(policy="rule:claimable_teachers")
+
     def contacts(self, model: type) -> sa.Select[Any]:
         """The id and contact details of the rows of ``model`` whose contact details the
         viewer may read: a period's ``email``; a school's induction tutor's name and
@@ -660,6 +741,13 @@ def derived_facts(stmt: Any, why: str) -> Any:
     outer query already scoped (e.g. induction status from every induction period of a
     visible teacher). Greppable: every use says why."""
     return stmt.execution_options(policy=f"facts:{why}")
+
+
+def domain_read(stmt: Any, why: str) -> Any:
+    """A read a domain rule makes to decide a write (e.g. "is this teacher claimed by
+    another body?"): it may look beyond the viewer's scope, and only its verdict (a
+    refusal or a write) reaches the caller. Greppable: every use says why."""
+    return stmt.execution_options(policy=f"domain:{why}")
 
 
 def system_read(stmt: Any, why: str) -> Any:

@@ -6,8 +6,9 @@ from strawberry import relay
 
 from gateway.context import Context
 from gateway.models import inductions as im
-from gateway.resolvers.pagination import paginate
-from gateway.schema.inductions import AppropriateBody, InductionPeriod
+from gateway.models import teachers as tm
+from gateway.resolvers.pagination import page_size, paginate
+from gateway.schema.inductions import AppropriateBody, ClaimableTeacher, InductionPeriod
 
 
 async def induction_periods(
@@ -37,3 +38,20 @@ async def appropriate_bodies(ctx: Context) -> list[AppropriateBody]:
         ctx.scope.select(im.AppropriateBody).order_by(im.AppropriateBody.name)
     )
     return AppropriateBody.many(rows)
+
+
+async def claimable_teachers(ctx: Context, first: int | None) -> list[ClaimableTeacher]:
+    """Teachers the appropriate body may claim (``policy.claimable_teachers``), by name."""
+    size = page_size(ctx, first)
+    rows = await ctx.loaders.fetch(
+        ctx.scope.claimable(
+            tm.Teacher.trn,
+            tm.Teacher.trs_first_name,
+            tm.Teacher.trs_last_name,
+            tm.Teacher.corrected_name,
+            tm.Teacher.trs_qts_awarded_on,
+        )
+        .order_by(tm.Teacher.trs_last_name, tm.Teacher.trs_first_name, tm.Teacher.id)
+        .limit(size)
+    )
+    return [ClaimableTeacher.from_row(r) for r in rows]

@@ -15,6 +15,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from gateway.schema.mutations import Mutation
 from gateway.schema.query import Query
 
 MAX_DEPTH = 12
@@ -62,6 +63,7 @@ class GatewaySchema(strawberry.Schema):
 
 schema = GatewaySchema(
     query=Query,
+    mutation=Mutation,
     scalar_overrides={uuid.UUID: UUIDScalar, Decimal: DecimalScalar},
     extensions=[
         # Bounds on what one document may ask, so a single request cannot ask for the

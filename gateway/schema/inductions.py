@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -103,3 +103,21 @@ class InductionExtension(ModelNode):
     @strawberry.field(description="When the extension was recorded.")
     def created_at(self) -> dt.datetime:
         return self.row.created_at
+
+
+@strawberry.type(
+    description="A teacher an appropriate body may claim: an ECT at a school that reported "
+    "your body, with QTS, no outcome and no open induction. Claim them with claimEct."
+)
+class ClaimableTeacher:
+    trn: str | None = strawberry.field(description="Teacher reference number.")
+    full_name: str = strawberry.field(description="The name the school uses, else TRS's.")
+    qts_awarded_on: dt.date | None = strawberry.field(description="When QTS was awarded.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> ClaimableTeacher:
+        return cls(
+            trn=row.trn,
+            full_name=tm.full_name(row.trs_first_name, row.trs_last_name, row.corrected_name),
+            qts_awarded_on=row.trs_qts_awarded_on,
+        )

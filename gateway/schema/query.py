@@ -18,7 +18,7 @@ from gateway.resolvers import schools as schools_r
 from gateway.resolvers import teachers as teachers_r
 from gateway.resolvers import training as training_r
 from gateway.schema.base import ctx
-from gateway.schema.inductions import AppropriateBody, InductionPeriod
+from gateway.schema.inductions import AppropriateBody, ClaimableTeacher, InductionPeriod
 from gateway.schema.payments import Declaration, FeeType, Statement
 from gateway.schema.schools import School
 from gateway.schema.teachers import InductionStatus, Teacher
@@ -189,6 +189,14 @@ class Query:
             first=first,
             after=after,
         )
+
+    @signed_in(
+        "Appropriate bodies: the teachers you may claim (ECTs at schools that reported "
+        "your body, with QTS, no outcome and no open induction), by name. Empty for "
+        "everyone else."
+    )
+    async def claimable_teachers(self, info: Info, first: First = None) -> list[ClaimableTeacher]:
+        return await inductions_r.claimable_teachers(ctx(info), first)
 
     @signed_in("Every appropriate body, by name.")
     async def appropriate_bodies(self, info: Info) -> list[AppropriateBody]:

@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.loaders.audit import EventsByTeacher
 from gateway.loaders.inductions import (
     ExtensionsByTeacher,
     InductionFactsByTeacher,
@@ -25,6 +26,7 @@ from gateway.rules import derived
 from gateway.schema.base import ModelNode, ctx, gql_enum
 
 if TYPE_CHECKING:
+    from gateway.schema.audit import Event
     from gateway.schema.inductions import InductionExtension, InductionPeriod
     from gateway.schema.schools import ECTAtSchoolPeriod, MentorAtSchoolPeriod
     from gateway.schema.training import TrainingPeriod
@@ -157,6 +159,18 @@ class Teacher(ModelNode):
 
         rows = await ctx(info).loaders.get(TrainingByTeacher).load(self.row.id)
         return await TrainingPeriod.build(info, rows)
+
+    @strawberry.field(
+        description="The teacher's timeline, oldest first: every change for DfE admin; for a "
+        "school or appropriate body, the changes it made itself."
+    )
+    async def events(
+        self, info: Info
+    ) -> list[Annotated[Event, strawberry.lazy("gateway.schema.audit")]]:
+        from gateway.schema.audit import Event
+
+        rows = await ctx(info).loaders.get(EventsByTeacher).load(self.row.id)
+        return [Event.from_row(r) for r in rows]
 
 
 def _induction_facts(info: Info, teacher_id: int) -> Awaitable[list[im.InductionPeriod]]:

@@ -1,0 +1,320 @@
+"""Appropriate bodies' induction rules: claim, pass, fail, release, extensions.
+
+Plain functions over the session and models, importable without Strawberry or HTTP.
+Each raises ``Refusal`` when a rule says no (the caller's transaction then rolls back)
+and records an audit event beside its writes. Reads they make to decide are
+``policy.domain_read``: they may look beyond the caller's scope, but only a refusal or
+a write comes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.auth.policy import COMPLETE_IN_RECORD, domain_read
+from gateway.auth.viewer import Viewer
+from gateway.models import inductions as im
+from gateway.models import schools as sm
+from gateway.models import teachers as tm
+from gateway.models import training as trm
+from gateway.rules import audit
+from gateway.rules.refusals import Refusal
+from gateway.teacher_records import TeacherRecordSource
+
+FIRST_START = dt.date(2021, 9, 1)
+"""New inductions are registered from the start of the ECF reforms (DOMAIN.md)."""
+
+MAX_TERMS = Decimal(16)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What a rule needs to know about time: the request's date and instant."""
+
+    today: dt.date
+    now: dt.datetime
+
+
+def check_terms(terms: Decimal, field: str, *, minimum: Decimal = Decimal(0)) -> None:
+    if terms != terms.quantize(Decimal("0.1")):
+        raise Refusal(
+            "TERMS_PRECISION", field, f"{terms} has more than one decimal place: e.g. 2.5."
+        )
+    if not minimum <= terms <= MAX_TERMS:
+        raise Refusal(
+            "TERMS_OUT_OF_RANGE", field, f"{terms} terms is outside {minimum} to {MAX_TERMS}."
+        )
+
+
+async def _teacher_by_trn(session: AsyncSession, trn: str) -> tm.Teacher | None:
+    return await session.scalar(
+        domain_read(
+            sa.select(tm.Teacher).where(tm.Teacher.trn == trn),
+            "a claim names the teacher by TRN before the body can see them",
+        ).with_for_update()
+    )
+
+
+async def _touch_teacher(session: AsyncSession, teacher_id: int, now: dt.datetime) -> None:
+    """What lead providers see about the teacher changed: "updated since" moves on."""
+    await session.execute(
+        sa.update(tm.Teacher).where(tm.Teacher.id == teacher_id).values(api_updated_at=now)
+    )
+
+
+async def _periods(session: AsyncSession, teacher_id: int) -> list[im.InductionPeriod]:
+    rows = await session.scalars(
+        domain_read(
+            sa.select(im.InductionPeriod)
+            .where(im.InductionPeriod.teacher_id == teacher_id)
+            .order_by(im.InductionPeriod.started_on),
+            "induction rules look at every induction period of the teacher",
+        )
+    )
+    return list(rows)
+
+
+NOT_FOUND_MESSAGE = (
+    "No teacher with that TRN and date of birth: check both against the teacher's record."
+)
+
+
+async def claim(
+    session: AsyncSession,
+    records: TeacherRecordSource,
+    viewer: Viewer,
+    clock: Clock,
+    *,
+    trn: str,
+    date_of_birth: dt.date,
+    started_on: dt.date,
+    training_programme: im.TrainingProgramme,
+) -> im.InductionPeriod:
+    """Open an induction period with the viewer's appropriate body (DOMAIN.md: "Claim")."""
+    body_id = viewer.appropriate_body_id
+    assert body_id is not None
+    # The same answer for an unknown TRN and a wrong date of birth: TRNs cannot be probed.
+    record = await records.find(trn, date_of_birth)
+    teacher = await _teacher_by_trn(session, trn) if record is not None else None
+    if record is None or teacher is None:
+        raise Refusal("TEACHER_NOT_FOUND", "trn", NOT_FOUND_MESSAGE)
+    if record.qts_awarded_on is None:
+        raise Refusal(
+            "NO_QTS", "trn", "The teacher has no QTS in their record: induction needs QTS."
+        )
+    if record.induction_status in COMPLETE_IN_RECORD:
+        raise Refusal(
+            "INDUCTION_COMPLETE",
+            "trn",
+            f"The teacher's record says their induction is {record.induction_status.value}: "
+            "it cannot be claimed.",
+        )
+    periods = await _periods(session, teacher.id)
+    if any(p.outcome is not None for p in periods):
+        raise Refusal("INDUCTION_COMPLETE", "trn", "The teacher already has an induction outcome.")
+    open_period = next((p for p in periods if p.finished_on is None), None)
+    if open_period is not None:
+        if open_period.appropriate_body_id == body_id:
+            raise Refusal("ALREADY_CLAIMED", "trn", "You already supervise this induction.")
+        raise Refusal(
+            "CLAIMED_BY_ANOTHER_BODY",
+            "trn",
+            "Another appropriate body supervises this induction now: it must release the "
+            "teacher before you can claim them.",
+        )
+    check_start(started_on, record.qts_awarded_on, clock.today)
+    latest_finish = max((p.finished_on for p in periods if p.finished_on), default=None)
+    if latest_finish is not None and started_on <= latest_finish:
+        raise Refusal(
+            "OVERLAPS_PERIOD",
+            "startedOn",
+            f"An earlier induction period ran until {latest_finish}: start after it.",
+        )
+    period = im.InductionPeriod(
+        teacher_id=teacher.id,
+        appropriate_body_id=body_id,
+        started_on=started_on,
+        training_programme=training_programme,
+    )
+    session.add(period)
+    teacher.api_updated_at = clock.now
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another claim committed first (one open period per teacher, in the database).
+        raise Refusal(
+            "CLAIMED_BY_ANOTHER_BODY",
+            "trn",
+            "Another appropriate body has just claimed this teacher.",
+        ) from None
+    audit.record(
+        session,
+        viewer,
+        "induction_period_opened",
+        clock.now,
+        audit.changes(started_on=(None, started_on), training_programme=(None, training_programme)),
+        teacher_id=teacher.id,
+        appropriate_body_id=body_id,
+        induction_period_id=period.id,
+    )
+    return period
+
+
+def check_start(started_on: dt.date, qts_awarded_on: dt.date, today: dt.date) -> None:
+    if started_on > today:
+        raise Refusal("START_IN_FUTURE", "startedOn", f"{started_on} is in the future.")
+    if started_on < qts_awarded_on:
+        raise Refusal(
+            "START_BEFORE_QTS",
+            "startedOn",
+            f"Induction cannot start before QTS was awarded ({qts_awarded_on}).",
+        )
+    if started_on < FIRST_START:
+        raise Refusal(
+            "START_TOO_EARLY",
+            "startedOn",
+            f"New inductions start on or after {FIRST_START}.",
+        )
+
+
+async def open_period_of_viewer(
+    session: AsyncSession, viewer: Viewer, period_id: int
+) -> im.InductionPeriod:
+    """The viewer's own open induction period with that id, locked for the write."""
+    period = await session.scalar(
+        domain_read(
+            sa.select(im.InductionPeriod).where(im.InductionPeriod.id == period_id),
+            "the period being closed, checked against the caller below",
+        ).with_for_update()
+    )
+    if period is None or period.appropriate_body_id != viewer.appropriate_body_id:
+        raise Refusal(
+            "NOT_FOUND", "inductionPeriodId", "No induction period with that id is yours."
+        )
+    if period.finished_on is not None:
+        raise Refusal(
+            "PERIOD_CLOSED",
+            "inductionPeriodId",
+            f"This induction period finished on {period.finished_on}; only an open one can "
+            "be closed.",
+        )
+    return period
+
+
+async def close(
+    session: AsyncSession,
+    viewer: Viewer,
+    clock: Clock,
+    *,
+    period_id: int,
+    finished_on: dt.date,
+    number_of_terms: Decimal,
+    outcome: im.InductionOutcome | None,
+) -> im.InductionPeriod:
+    """Record a pass or a fail (``outcome``) or release (``None``) the teacher.
+
+    Pass and fail set the outcome, once per teacher ever, and finish the ECT's open
+    training and mentorships on the same day, as the real service does."""
+    period = await open_period_of_viewer(session, viewer, period_id)
+    if finished_on > clock.today:
+        raise Refusal("FINISH_IN_FUTURE", "finishedOn", f"{finished_on} is in the future.")
+    if finished_on < period.started_on:
+        raise Refusal(
+            "FINISH_BEFORE_START",
+            "finishedOn",
+            f"The period started on {period.started_on}: it cannot finish before that.",
+        )
+    check_terms(number_of_terms, "numberOfTerms")
+    if outcome is not None:
+        periods = await _periods(session, period.teacher_id)
+        if any(p.outcome is not None for p in periods):
+            raise Refusal(
+                "OUTCOME_ALREADY_RECORDED",
+                "inductionPeriodId",
+                "This teacher already has an induction outcome; there is only one, ever.",
+            )
+    before = (period.finished_on, period.number_of_terms, period.outcome)
+    period.finished_on = finished_on
+    period.number_of_terms = number_of_terms
+    period.outcome = outcome
+    if outcome is not None:
+        await _finish_ect_training_and_mentorships(session, period.teacher_id, finished_on)
+    await _touch_teacher(session, period.teacher_id, clock.now)
+    event_type = {
+        im.InductionOutcome.PASS: "induction_passed",
+        im.InductionOutcome.FAIL: "induction_failed",
+        None: "teacher_released",
+    }[outcome]
+    audit.record(
+        session,
+        viewer,
+        event_type,
+        clock.now,
+        audit.changes(
+            finished_on=(before[0], finished_on),
+            number_of_terms=(before[1], number_of_terms),
+            outcome=(before[2], outcome),
+        ),
+        teacher_id=period.teacher_id,
+        appropriate_body_id=period.appropriate_body_id,
+        induction_period_id=period.id,
+    )
+    await session.flush()
+    return period
+
+
+async def _finish_ect_training_and_mentorships(
+    session: AsyncSession, teacher_id: int, finished_on: dt.date
+) -> None:
+    ect_periods = domain_read(
+        sa.select(sm.ECTAtSchoolPeriod.id).where(sm.ECTAtSchoolPeriod.teacher_id == teacher_id),
+        "an outcome finishes training and mentorships at every school the ECT is at",
+    )
+    for model, key in (
+        (trm.TrainingPeriod, trm.TrainingPeriod.ect_at_school_period_id),
+        (sm.MentorshipPeriod, sm.MentorshipPeriod.ect_at_school_period_id),
+    ):
+        still_open = await session.scalars(
+            domain_read(
+                sa.select(model).where(key.in_(ect_periods), model.finished_on.is_(None)),
+                "an outcome finishes the ECT's open training and mentorships",
+            )
+        )
+        for row in still_open:
+            # One that started after the outcome date ends the day it started.
+            row.finished_on = max(row.started_on, finished_on)
+
+
+async def add_extension(
+    session: AsyncSession, viewer: Viewer, clock: Clock, *, teacher_id: int, terms: Decimal
+) -> im.InductionExtension:
+    """Extend the induction of a teacher the viewer supervises now."""
+    periods = await _periods(session, teacher_id)
+    supervising = any(
+        p.finished_on is None and p.appropriate_body_id == viewer.appropriate_body_id
+        for p in periods
+    )
+    if not supervising:
+        raise Refusal(
+            "NOT_FOUND", "teacherId", "No teacher whose induction you supervise now has that id."
+        )
+    check_terms(terms, "numberOfTerms", minimum=Decimal("0.1"))
+    extension = im.InductionExtension(teacher_id=teacher_id, number_of_terms=terms)
+    session.add(extension)
+    await session.flush()
+    audit.record(
+        session,
+        viewer,
+        "induction_extended",
+        clock.now,
+        audit.changes(number_of_terms=(None, terms)),
+        teacher_id=teacher_id,
+        appropriate_body_id=viewer.appropriate_body_id,
+    )
+    return extension

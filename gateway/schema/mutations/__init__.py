@@ -1,0 +1,15 @@
+"""The root Mutation: each domain's mutations, one module per domain."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.schema.mutations.inductions import InductionMutations
+
+
+@strawberry.type(
+    description="Change the early career teacher services. Each field is one transaction: "
+    "it either succeeds whole or changes nothing and says why in userErrors."
+)
+class Mutation(InductionMutations):
+    pass
