@@ -401,3 +401,193 @@ async def test_two_bodies_claiming_at_once_end_with_one_claim(seeded_db: Databas
 async def _any_urn(db: Database) -> str:
     async with db.session() as s:
         return str(await s.scalar(sa.text("SELECT urn FROM schools ORDER BY id LIMIT 1")))
+
+
+CORRECT = """mutation($input: CorrectInductionPeriodInput!) { correctInductionPeriod(input: $input) {
+    inductionPeriod { startedOn finishedOn numberOfTerms updatedAt } userErrors { field code } } }"""
+REOPEN = """mutation($input: InductionPeriodVersionInput!) { reopenInductionPeriod(input: $input) {
+    inductionPeriod { finishedOn numberOfTerms outcome updatedAt } userErrors { field code } } }"""
+DELETE = """mutation($input: InductionPeriodVersionInput!) { deleteInductionPeriod(input: $input) {
+    deletedInductionPeriodId userErrors { field code } } }"""
+PERIOD = """query($id: ID!) { node(id: $id) { ... on InductionPeriod {
+    startedOn finishedOn numberOfTerms outcome updatedAt teacher { events { eventType modifications } } } } }"""
+
+
+async def test_admin_corrects_reopens_and_deletes_with_a_record_of_each(
+    app_client, seeded_db: Database
+) -> None:
+    teacher = await new_claimable_teacher(seeded_db)
+    body = body_token(seeded_db, teacher.school_reported_appropriate_body_id)
+    admin = mint_development_token(seeded_db.settings, Role.ADMIN)
+    claim = {
+        "input": {
+            "trn": teacher.trn,
+            "dateOfBirth": teacher.date_of_birth.isoformat(),
+            "startedOn": "2024-09-02",
+            "trainingProgramme": "PROVIDER_LED",
+        }
+    }
+    period_id = (await call(app_client, body, CLAIM, claim))["data"]["claimEct"]["inductionPeriod"][
+        "id"
+    ]
+    passed = await call(
+        app_client,
+        body,
+        CLOSE % "recordInductionPass",
+        {
+            "input": {
+                "inductionPeriodId": period_id,
+                "finishedOn": "2026-07-20",
+                "numberOfTerms": "6",
+            }
+        },
+    )
+    assert passed["data"]["recordInductionPass"]["userErrors"] == []
+
+    read = (await call(app_client, admin, PERIOD, {"id": period_id}))["data"]["node"]
+    stale = "2020-01-01T00:00:00+00:00"
+    refused = await call(
+        app_client,
+        admin,
+        CORRECT,
+        {
+            "input": {
+                "inductionPeriodId": period_id,
+                "expectedUpdatedAt": stale,
+                "numberOfTerms": "5.5",
+            }
+        },
+    )
+    assert refused["data"]["correctInductionPeriod"]["userErrors"] == [
+        {"field": ["input", "expectedUpdatedAt"], "code": "STALE_UPDATE"}
+    ]
+    as_body = await call(
+        app_client,
+        body,
+        CORRECT,
+        {
+            "input": {
+                "inductionPeriodId": period_id,
+                "expectedUpdatedAt": read["updatedAt"],
+                "numberOfTerms": "5.5",
+            }
+        },
+    )
+    assert as_body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    corrected = await call(
+        app_client,
+        admin,
+        CORRECT,
+        {
+            "input": {
+                "inductionPeriodId": period_id,
+                "expectedUpdatedAt": read["updatedAt"],
+                "numberOfTerms": "5.5",
+            }
+        },
+    )
+    period = corrected["data"]["correctInductionPeriod"]["inductionPeriod"]
+    assert period["numberOfTerms"] in ("5.5", "5.50") and period["finishedOn"] == "2026-07-20"
+
+    reopened = await call(
+        app_client,
+        admin,
+        REOPEN,
+        {"input": {"inductionPeriodId": period_id, "expectedUpdatedAt": period["updatedAt"]}},
+    )
+    again = reopened["data"]["reopenInductionPeriod"]["inductionPeriod"]
+    assert (again["finishedOn"], again["numberOfTerms"], again["outcome"]) == (None, None, None)
+    failed = await call(
+        app_client,
+        body,
+        CLOSE % "recordInductionFail",
+        {
+            "input": {
+                "inductionPeriodId": period_id,
+                "finishedOn": "2026-07-21",
+                "numberOfTerms": "6",
+            }
+        },
+    )
+    assert failed["data"]["recordInductionFail"]["inductionPeriod"]["outcome"] == "FAIL"
+
+    read = (await call(app_client, admin, PERIOD, {"id": period_id}))["data"]["node"]
+    deleted = await call(
+        app_client,
+        admin,
+        DELETE,
+        {"input": {"inductionPeriodId": period_id, "expectedUpdatedAt": read["updatedAt"]}},
+    )
+    assert deleted["data"]["deleteInductionPeriod"] == {
+        "deletedInductionPeriodId": period_id,
+        "userErrors": [],
+    }
+    assert (await call(app_client, admin, PERIOD, {"id": period_id}))["data"]["node"] is None
+    timeline = await call(
+        app_client,
+        admin,
+        """query($id: ID!) { node(id: $id) {
+        ... on Teacher { events { eventType modifications } } } }""",
+        {"id": global_id("Teacher", teacher.id)},
+    )
+    events = timeline["data"]["node"]["events"]
+    assert [e["eventType"] for e in events] == [
+        "induction_period_opened",
+        "induction_passed",
+        "induction_period_corrected",
+        "induction_period_reopened",
+        "induction_failed",
+        "induction_period_deleted",
+    ]
+    assert events[2]["modifications"] == {"number_of_terms": ["6", "5.5"]}
+    assert events[3]["modifications"]["outcome"] == ["pass", None]
+    assert events[5]["modifications"]["outcome"] == ["fail", None]
+
+
+async def test_a_correction_may_not_make_periods_overlap(app_client, seeded_db: Database) -> None:
+    teacher = await new_claimable_teacher(seeded_db)
+    body_id = teacher.school_reported_appropriate_body_id
+    token, other = (
+        body_token(seeded_db, body_id),
+        body_token(seeded_db, await other_body(seeded_db, body_id)),
+    )
+    admin = mint_development_token(seeded_db.settings, Role.ADMIN)
+    claim = {
+        "input": {
+            "trn": teacher.trn,
+            "dateOfBirth": teacher.date_of_birth.isoformat(),
+            "startedOn": "2024-09-02",
+            "trainingProgramme": "PROVIDER_LED",
+        }
+    }
+    first = (await call(app_client, token, CLAIM, claim))["data"]["claimEct"]["inductionPeriod"][
+        "id"
+    ]
+    await call(
+        app_client,
+        token,
+        CLOSE % "releaseEct",
+        {"input": {"inductionPeriodId": first, "finishedOn": "2025-07-18", "numberOfTerms": "3"}},
+    )
+    later = {"input": {**claim["input"], "startedOn": "2025-09-01"}}
+    second = (await call(app_client, other, CLAIM, later))["data"]["claimEct"]["inductionPeriod"][
+        "id"
+    ]
+    read = (await call(app_client, admin, PERIOD, {"id": second}))["data"]["node"]
+    overlapping = await call(
+        app_client,
+        admin,
+        CORRECT,
+        {
+            "input": {
+                "inductionPeriodId": second,
+                "expectedUpdatedAt": read["updatedAt"],
+                "startedOn": "2025-07-01",
+            }
+        },
+    )
+    assert overlapping["data"]["correctInductionPeriod"]["userErrors"] == [
+        {"field": ["input", "startedOn"], "code": "OVERLAPS_PERIOD"}
+    ]
+    after = (await call(app_client, admin, PERIOD, {"id": second}))["data"]["node"]
+    assert after["startedOn"] == "2025-09-01", "nothing was written"

@@ -28,8 +28,10 @@ _AUTHOR_TYPES = {
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date | Decimal):
-        return str(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 6.00 and 6 read the same: "6"
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if hasattr(value, "value"):  # enums
         return value.value
     return value

@@ -318,3 +318,174 @@ async def add_extension(
         appropriate_body_id=viewer.appropriate_body_id,
     )
     return extension
+
+
+# -- DfE admin: corrections -------------------------------------------------------------
+
+
+async def _period_for_correction(
+    session: AsyncSession, period_id: int, expected_updated_at: dt.datetime
+) -> im.InductionPeriod:
+    period = await session.scalar(
+        domain_read(
+            sa.select(im.InductionPeriod).where(im.InductionPeriod.id == period_id),
+            "admin corrects any induction period",
+        ).with_for_update()
+    )
+    if period is None:
+        raise Refusal("NOT_FOUND", "inductionPeriodId", "No induction period has that id.")
+    if _instant(period.updated_at) != _instant(expected_updated_at):
+        raise Refusal(
+            "STALE_UPDATE",
+            "expectedUpdatedAt",
+            f"The period changed at {period.updated_at.isoformat()} after you read it: read "
+            "it again and correct what is there now.",
+        )
+    return period
+
+
+def _instant(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive UTC; compare as aware UTC instants.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def check_no_overlap(
+    period: im.InductionPeriod, others: list[im.InductionPeriod], field: str
+) -> None:
+    """Periods of one teacher never overlap, closed ones included (both ends inclusive)."""
+    end = period.finished_on or dt.date.max
+    for other in others:
+        if other.id == period.id:
+            continue
+        if period.started_on <= (other.finished_on or dt.date.max) and other.started_on <= end:
+            raise Refusal(
+                "OVERLAPS_PERIOD",
+                field,
+                f"It would overlap the period from {other.started_on} to "
+                f"{other.finished_on or 'now'}: periods of one teacher never overlap.",
+            )
+
+
+async def correct(
+    session: AsyncSession,
+    viewer: Viewer,
+    clock: Clock,
+    *,
+    period_id: int,
+    expected_updated_at: dt.datetime,
+    started_on: dt.date | None,
+    finished_on: dt.date | None,
+    number_of_terms: Decimal | None,
+) -> im.InductionPeriod:
+    """Correct an induction period's dates or terms (admin); recorded in the timeline."""
+    period = await _period_for_correction(session, period_id, expected_updated_at)
+    before = {
+        "started_on": period.started_on,
+        "finished_on": period.finished_on,
+        "number_of_terms": period.number_of_terms,
+    }
+    if started_on is not None:
+        if started_on > clock.today:
+            raise Refusal("START_IN_FUTURE", "startedOn", f"{started_on} is in the future.")
+        period.started_on = started_on
+    if finished_on is not None:
+        if finished_on > clock.today:
+            raise Refusal("FINISH_IN_FUTURE", "finishedOn", f"{finished_on} is in the future.")
+        period.finished_on = finished_on
+    if number_of_terms is not None:
+        check_terms(number_of_terms, "numberOfTerms")
+        period.number_of_terms = number_of_terms
+    if period.finished_on is not None and period.finished_on < period.started_on:
+        raise Refusal(
+            "FINISH_BEFORE_START", "finishedOn", "The period would finish before it starts."
+        )
+    if period.finished_on is not None and period.number_of_terms is None:
+        raise Refusal(
+            "TERMS_REQUIRED", "numberOfTerms", "A finished period needs its number of terms."
+        )
+    check_no_overlap(period, await _periods(session, period.teacher_id), "startedOn")
+    await _touch_teacher(session, period.teacher_id, clock.now)
+    audit.record(
+        session,
+        viewer,
+        "induction_period_corrected",
+        clock.now,
+        audit.changes(**{k: (v, getattr(period, k)) for k, v in before.items()}),
+        teacher_id=period.teacher_id,
+        appropriate_body_id=period.appropriate_body_id,
+        induction_period_id=period.id,
+    )
+    await session.flush()
+    return period
+
+
+async def reopen(
+    session: AsyncSession,
+    viewer: Viewer,
+    clock: Clock,
+    *,
+    period_id: int,
+    expected_updated_at: dt.datetime,
+) -> im.InductionPeriod:
+    """Reopen the teacher's latest, closed induction period (admin): its finish, terms
+    and outcome are cleared, so the appropriate body can record them again."""
+    period = await _period_for_correction(session, period_id, expected_updated_at)
+    periods = await _periods(session, period.teacher_id)
+    if period.finished_on is None:
+        raise Refusal("PERIOD_OPEN", "inductionPeriodId", "This induction period is open already.")
+    if periods[-1].id != period.id:
+        raise Refusal(
+            "NOT_LATEST_PERIOD",
+            "inductionPeriodId",
+            "Only the teacher's latest induction period can be reopened.",
+        )
+    before = (period.finished_on, period.number_of_terms, period.outcome)
+    period.finished_on = period.number_of_terms = period.outcome = None
+    await _touch_teacher(session, period.teacher_id, clock.now)
+    audit.record(
+        session,
+        viewer,
+        "induction_period_reopened",
+        clock.now,
+        audit.changes(
+            finished_on=(before[0], None),
+            number_of_terms=(before[1], None),
+            outcome=(before[2], None),
+        ),
+        teacher_id=period.teacher_id,
+        appropriate_body_id=period.appropriate_body_id,
+        induction_period_id=period.id,
+    )
+    await session.flush()
+    return period
+
+
+async def delete(
+    session: AsyncSession,
+    viewer: Viewer,
+    clock: Clock,
+    *,
+    period_id: int,
+    expected_updated_at: dt.datetime,
+) -> None:
+    """Delete an induction period recorded in error (admin); the timeline keeps it."""
+    period = await _period_for_correction(session, period_id, expected_updated_at)
+    audit.record(
+        session,
+        viewer,
+        "induction_period_deleted",
+        clock.now,
+        audit.changes(
+            started_on=(period.started_on, None),
+            finished_on=(period.finished_on, None),
+            number_of_terms=(period.number_of_terms, None),
+            outcome=(period.outcome, None),
+            appropriate_body_id=(period.appropriate_body_id, None),
+        ),
+        teacher_id=period.teacher_id,
+        appropriate_body_id=period.appropriate_body_id,
+        induction_period_id=period.id,
+    )
+    await session.delete(period)
+    await _touch_teacher(session, period.teacher_id, clock.now)
+    await session.flush()

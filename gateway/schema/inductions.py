@@ -75,6 +75,14 @@ class InductionPeriod(ModelNode):
     def current(self) -> bool:
         return self.row.finished_on is None
 
+    @strawberry.field(
+        description="When the period last changed: send it back as expectedUpdatedAt when "
+        "correcting the period, so a change made since you read it is not overwritten."
+    )
+    def updated_at(self) -> dt.datetime:
+        value: dt.datetime = self.row.updated_at
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
     @strawberry.field(description="The teacher.")
     async def teacher(
         self, info: Info

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,8 +33,58 @@ class AppropriateBodiesOnly(BasePermission):
         return True
 
 
+class AdminsOnly(BasePermission):
+    """Corrections to inductions are DfE admin's (DOMAIN.md)."""
+
+    message = "Only DfE admin may do this."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        if ctx(info).require_viewer().role is not Role.ADMIN:
+            raise ForbiddenError(self.message)
+        return True
+
+
 def _mutation(description: str) -> Any:
     return strawberry.mutation(description=description, permission_classes=[AppropriateBodiesOnly])
+
+
+def _admin_mutation(description: str) -> Any:
+    return strawberry.mutation(description=description, permission_classes=[AdminsOnly])
+
+
+@strawberry.input(description="Correct an induction period's dates or terms (DfE admin).")
+class CorrectInductionPeriodInput:
+    induction_period_id: relay.GlobalID = strawberry.field(description="The period.")
+    expected_updated_at: dt.datetime = strawberry.field(
+        description="The period's updatedAt as you read it; refused if it changed since."
+    )
+    started_on: dt.date | None = strawberry.field(
+        default=None, description="The corrected first day; null keeps it."
+    )
+    finished_on: dt.date | None = strawberry.field(
+        default=None, description="The corrected last day; null keeps it."
+    )
+    number_of_terms: Decimal | None = strawberry.field(
+        default=None, description="The corrected terms (0 to 16, one decimal); null keeps it."
+    )
+
+
+@strawberry.input(description="An induction period as you read it (DfE admin).")
+class InductionPeriodVersionInput:
+    induction_period_id: relay.GlobalID = strawberry.field(description="The period.")
+    expected_updated_at: dt.datetime = strawberry.field(
+        description="The period's updatedAt as you read it; refused if it changed since."
+    )
+
+
+@strawberry.type(description="The induction period a mutation deleted.")
+class DeleteInductionPeriodPayload:
+    deleted_induction_period_id: relay.GlobalID | None = strawberry.field(
+        description="The global id the period had; null when userErrors says why not."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing changed; empty on success."
+    )
 
 
 @strawberry.input(description="Claim an ECT: open an induction period with your body.")
@@ -93,6 +143,14 @@ class InductionExtensionPayload:
     )
 
 
+T = TypeVar("T")
+Arg = Annotated[T, strawberry.argument(description="What to do: see the input type.")]
+
+
+def _period_id(global_id: relay.GlobalID) -> int:
+    return node_id(global_id, "InductionPeriod", "inductionPeriodId")
+
+
 def _clock(info: Info) -> rules.Clock:
     c = ctx(info)
     return rules.Clock(today=c.today, now=c.now)
@@ -108,7 +166,7 @@ async def _close(
             session,
             c.require_viewer(),
             _clock(info),
-            period_id=node_id(data.induction_period_id, "InductionPeriod", "inductionPeriodId"),
+            period_id=_period_id(data.induction_period_id),
             finished_on=data.finished_on,
             number_of_terms=data.number_of_terms,
             outcome=outcome,
@@ -126,7 +184,7 @@ class InductionMutations:
         "Claim an ECT for your appropriate body: opens an induction period. The teacher "
         "must have QTS, no induction outcome and no open induction with another body."
     )
-    async def claim_ect(self, info: Info, input: ClaimECTInput) -> InductionPeriodPayload:
+    async def claim_ect(self, info: Info, input: Arg[ClaimECTInput]) -> InductionPeriodPayload:
         c = ctx(info)
 
         async def action(session: AsyncSession) -> im.InductionPeriod:
@@ -151,7 +209,7 @@ class InductionMutations:
         "finishes their open training and mentorships on the same day."
     )
     async def record_induction_pass(
-        self, info: Info, input: CloseInductionInput
+        self, info: Info, input: Arg[CloseInductionInput]
     ) -> InductionPeriodPayload:
         return await _close(info, input, im.InductionOutcome.PASS)
 
@@ -160,7 +218,7 @@ class InductionMutations:
         "finishes their open training and mentorships on the same day."
     )
     async def record_induction_fail(
-        self, info: Info, input: CloseInductionInput
+        self, info: Info, input: Arg[CloseInductionInput]
     ) -> InductionPeriodPayload:
         return await _close(info, input, im.InductionOutcome.FAIL)
 
@@ -168,12 +226,14 @@ class InductionMutations:
         "Release the ECT: closes your period without an outcome (e.g. they moved to a "
         "school with another appropriate body), so another body can claim them."
     )
-    async def release_ect(self, info: Info, input: CloseInductionInput) -> InductionPeriodPayload:
+    async def release_ect(
+        self, info: Info, input: Arg[CloseInductionInput]
+    ) -> InductionPeriodPayload:
         return await _close(info, input, None)
 
     @_mutation("Extend the induction of a teacher whose induction you supervise now.")
     async def add_induction_extension(
-        self, info: Info, input: AddInductionExtensionInput
+        self, info: Info, input: Arg[AddInductionExtensionInput]
     ) -> InductionExtensionPayload:
         c = ctx(info)
 
@@ -190,3 +250,80 @@ class InductionMutations:
         return InductionExtensionPayload(
             induction_extension=InductionExtension.maybe(extension), user_errors=errors
         )
+
+    @_admin_mutation(
+        "Correct an induction period's dates or terms (DfE admin). Periods of a teacher "
+        "never overlap; the correction is recorded in the teacher's timeline."
+    )
+    async def correct_induction_period(
+        self, info: Info, input: Arg[CorrectInductionPeriodInput]
+    ) -> InductionPeriodPayload:
+        c = ctx(info)
+
+        async def action(session: AsyncSession) -> im.InductionPeriod:
+            return await rules.correct(
+                session,
+                c.require_viewer(),
+                _clock(info),
+                period_id=node_id(
+                    input.induction_period_id, "InductionPeriod", "inductionPeriodId"
+                ),
+                expected_updated_at=input.expected_updated_at,
+                started_on=input.started_on,
+                finished_on=input.finished_on,
+                number_of_terms=input.number_of_terms,
+            )
+
+        period, errors = await perform(c, action)
+        return InductionPeriodPayload(
+            induction_period=InductionPeriod.maybe(period), user_errors=errors
+        )
+
+    @_admin_mutation(
+        "Reopen the teacher's latest, closed induction period (DfE admin): its finish, "
+        "terms and outcome are cleared. Recorded in the teacher's timeline."
+    )
+    async def reopen_induction_period(
+        self, info: Info, input: Arg[InductionPeriodVersionInput]
+    ) -> InductionPeriodPayload:
+        c = ctx(info)
+
+        async def action(session: AsyncSession) -> im.InductionPeriod:
+            return await rules.reopen(
+                session,
+                c.require_viewer(),
+                _clock(info),
+                period_id=node_id(
+                    input.induction_period_id, "InductionPeriod", "inductionPeriodId"
+                ),
+                expected_updated_at=input.expected_updated_at,
+            )
+
+        period, errors = await perform(c, action)
+        return InductionPeriodPayload(
+            induction_period=InductionPeriod.maybe(period), user_errors=errors
+        )
+
+    @_admin_mutation(
+        "Delete an induction period recorded in error (DfE admin). The teacher's timeline "
+        "keeps what it held."
+    )
+    async def delete_induction_period(
+        self, info: Info, input: Arg[InductionPeriodVersionInput]
+    ) -> DeleteInductionPeriodPayload:
+        c = ctx(info)
+
+        async def action(session: AsyncSession) -> relay.GlobalID:
+            await rules.delete(
+                session,
+                c.require_viewer(),
+                _clock(info),
+                period_id=node_id(
+                    input.induction_period_id, "InductionPeriod", "inductionPeriodId"
+                ),
+                expected_updated_at=input.expected_updated_at,
+            )
+            return input.induction_period_id
+
+        deleted, errors = await perform(c, action)
+        return DeleteInductionPeriodPayload(deleted_induction_period_id=deleted, user_errors=errors)
