@@ -591,3 +591,53 @@ async def test_a_correction_may_not_make_periods_overlap(app_client, seeded_db: 
     ]
     after = (await call(app_client, admin, PERIOD, {"id": second}))["data"]["node"]
     assert after["startedOn"] == "2025-09-01", "nothing was written"
+
+
+async def test_a_period_says_which_actions_apply_now(app_client, seeded_db: Database) -> None:
+    teacher = await new_claimable_teacher(seeded_db)
+    body_id = teacher.school_reported_appropriate_body_id
+    token, other = (
+        body_token(seeded_db, body_id),
+        body_token(seeded_db, await other_body(seeded_db, body_id)),
+    )
+    claim = {
+        "input": {
+            "trn": teacher.trn,
+            "dateOfBirth": teacher.date_of_birth.isoformat(),
+            "startedOn": "2024-09-02",
+            "trainingProgramme": "PROVIDER_LED",
+        }
+    }
+    period_id = (await call(app_client, token, CLAIM, claim))["data"]["claimEct"][
+        "inductionPeriod"
+    ]["id"]
+    query = """query($id: ID!) { node(id: $id) { ... on InductionPeriod {
+        availableActions { name available reason } } } }"""
+
+    async def actions(as_token: str) -> dict[str, Any]:
+        node = (await call(app_client, as_token, query, {"id": period_id}))["data"]["node"]
+        return {a["name"]: (a["available"], a["reason"]) for a in node["availableActions"]}
+
+    assert await actions(token) == {
+        "recordInductionPass": (True, None),
+        "recordInductionFail": (True, None),
+        "releaseEct": (True, None),
+    }
+    await call(
+        app_client,
+        token,
+        CLOSE % "releaseEct",
+        {
+            "input": {
+                "inductionPeriodId": period_id,
+                "finishedOn": "2025-07-18",
+                "numberOfTerms": "3",
+            }
+        },
+    )
+    closed = await actions(token)
+    assert closed["releaseEct"] == (False, "The period is closed.")
+    admin = mint_development_token(seeded_db.settings, Role.ADMIN)
+    assert (await actions(admin))["reopenInductionPeriod"] == (True, None)
+    # Another body cannot see the period at all (it never claimed the teacher).
+    assert (await call(app_client, other, query, {"id": period_id}))["data"]["node"] is None

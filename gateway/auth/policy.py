@@ -642,6 +642,33 @@ def readable_email(viewer: Viewer, model: type, today: dt.date) -> ColumnElement
             return _unnamed(viewer.role)
 
 
+# -- actions: which mutations each role may call ---------------------------------------
+
+_APPROPRIATE_BODY = frozenset({Role.APPROPRIATE_BODY_USER})
+_ADMIN = frozenset({Role.ADMIN})
+
+ACTIONS: dict[str, frozenset[Role]] = {
+    "claimEct": _APPROPRIATE_BODY,
+    "recordInductionPass": _APPROPRIATE_BODY,
+    "recordInductionFail": _APPROPRIATE_BODY,
+    "releaseEct": _APPROPRIATE_BODY,
+    "addInductionExtension": _APPROPRIATE_BODY,
+    "correctInductionPeriod": _ADMIN,
+    "reopenInductionPeriod": _ADMIN,
+    "deleteInductionPeriod": _ADMIN,
+}
+"""Mutation field -> the roles that may call it. A mutation not listed is nobody's."""
+
+
+def may_call(viewer: Viewer, action: str) -> bool:
+    return viewer.role in ACTIONS.get(action, frozenset())
+
+
+def actions_for(viewer: Viewer) -> list[str]:
+    """The mutations the viewer's role may call, by name."""
+    return sorted(action for action in ACTIONS if may_call(viewer, action))
+
+
 # -- the registry, and the one way to build a scoped read --------------------------------
 
 RULES: dict[type, Rule] = {

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.policy import COMPLETE_IN_RECORD, domain_read
+from gateway.auth.policy import COMPLETE_IN_RECORD, domain_read, may_call
 from gateway.auth.viewer import Viewer
 from gateway.models import inductions as im
 from gateway.models import schools as sm
@@ -379,6 +380,8 @@ async def correct(
 ) -> im.InductionPeriod:
     """Correct an induction period's dates or terms (admin); recorded in the timeline."""
     period = await _period_for_correction(session, period_id, expected_updated_at)
+    # Read before changing anything: a read would flush the half-made correction.
+    others = await _periods(session, period.teacher_id)
     before = {
         "started_on": period.started_on,
         "finished_on": period.finished_on,
@@ -403,7 +406,13 @@ async def correct(
         raise Refusal(
             "TERMS_REQUIRED", "numberOfTerms", "A finished period needs its number of terms."
         )
-    check_no_overlap(period, await _periods(session, period.teacher_id), "startedOn")
+    check_no_overlap(period, others, "startedOn")
+    try:
+        await session.flush()
+    except IntegrityError:  # PostgreSQL's exclusion constraint: a concurrent change
+        raise Refusal(
+            "OVERLAPS_PERIOD", "startedOn", "It would overlap another induction period."
+        ) from None
     await _touch_teacher(session, period.teacher_id, clock.now)
     audit.record(
         session,
@@ -489,3 +498,23 @@ async def delete(
     await session.delete(period)
     await _touch_teacher(session, period.teacher_id, clock.now)
     await session.flush()
+
+
+def period_actions(viewer: Viewer, period: Any) -> list[tuple[str, str | None]]:
+    """The actions on an induction period the viewer's role may call (the policy decides
+    that), each with why it does not apply now (None when it does)."""
+    closed = "The period is closed." if period.finished_on is not None else None
+    elsewhere = (
+        "Another appropriate body supervises this period."
+        if period.appropriate_body_id != viewer.appropriate_body_id
+        else None
+    )
+    reasons: dict[str, str | None] = {
+        "recordInductionPass": elsewhere or closed,
+        "recordInductionFail": elsewhere or closed,
+        "releaseEct": elsewhere or closed,
+        "correctInductionPeriod": None,
+        "reopenInductionPeriod": None if closed else "The period is open.",
+        "deleteInductionPeriod": None,
+    }
+    return [(name, reason) for name, reason in reasons.items() if may_call(viewer, name)]

@@ -110,3 +110,14 @@ def _selected_subfields(info: Info) -> set[str]:
     for field in info.selected_fields:
         walk(field.selections)
     return names
+
+
+@strawberry.type(description="Something you may do, and whether it applies here now.")
+class Action:
+    name: str = strawberry.field(description="The mutation that does it (e.g. releaseEct).")
+    available: bool = strawberry.field(description="True when it applies now.")
+    reason: str | None = strawberry.field(description="Why it does not apply now, if not.")
+
+    @classmethod
+    def many(cls, decided: list[tuple[str, str | None]]) -> list[Action]:
+        return [cls(name=n, available=r is None, reason=r) for n, r in decided]

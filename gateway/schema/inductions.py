@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from gateway.models import inductions as im
 from gateway.models import teachers as tm
-from gateway.schema.base import ModelNode, ctx, gql_enum
+from gateway.schema.base import Action, ModelNode, ctx, gql_enum
 
 if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
@@ -74,6 +74,12 @@ class InductionPeriod(ModelNode):
     @strawberry.field(description="True while the period is open.")
     def current(self) -> bool:
         return self.row.finished_on is None
+
+    @strawberry.field(description="What you may do with this period, and whether each applies now.")
+    def available_actions(self, info: Info) -> list[Action]:
+        from gateway.rules.inductions import period_actions
+
+        return Action.many(period_actions(ctx(info).require_viewer(), self.row))
 
     @strawberry.field(
         description="When the period last changed: send it back as expectedUpdatedAt when "

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from gateway.auth import policy
 from gateway.auth.viewer import Role
 from gateway.models import inductions as im
 from gateway.models import schools as sm
@@ -37,6 +38,13 @@ class ViewerInfo:
     error: str | None = strawberry.field(
         description="Why the credentials were refused, when they were."
     )
+
+    @strawberry.field(
+        description="The mutations your role may call, by name (empty when not signed in)."
+    )
+    def actions(self, info: Info) -> list[str]:
+        viewer = ctx(info).viewer
+        return [] if viewer is None else policy.actions_for(viewer)
 
     @strawberry.field(description="The school acted for (school users).")
     async def school(

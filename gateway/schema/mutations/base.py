@@ -10,16 +10,40 @@ commits the writes and the audit event together.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
+from strawberry.permission import BasePermission
+from strawberry.types import Info
 
+from gateway.auth import policy
+from gateway.auth.errors import ForbiddenError
 from gateway.context import Context
 from gateway.rules.refusals import Refusal
+from gateway.schema.base import ctx
 
 T = TypeVar("T")
+
+
+class MayCall(BasePermission):
+    """The caller's role may call this mutation (``policy.ACTIONS``; unlisted: nobody)."""
+
+    message = "Your role may not do this."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        if not policy.may_call(ctx(info).require_viewer(), info.field_name):
+            raise ForbiddenError(f"Your role may not call {info.field_name}.")
+        return True
+
+
+def mutation(description: str) -> Any:
+    """A mutation field that only the roles ``policy.ACTIONS`` names may call."""
+    return strawberry.mutation(description=description, permission_classes=[MayCall])
+
+
+Arg = Annotated[T, strawberry.argument(description="What to do: see the input type.")]
 
 
 @strawberry.type(description="Why a mutation changed nothing: one per problem found.")

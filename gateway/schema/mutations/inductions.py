@@ -4,52 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
-from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from gateway.auth.errors import ForbiddenError
-from gateway.auth.viewer import Role
 from gateway.models import inductions as im
 from gateway.rules import inductions as rules
 from gateway.schema.base import ctx
 from gateway.schema.inductions import InductionExtension, InductionPeriod, TrainingProgramme
-from gateway.schema.mutations.base import UserError, node_id, perform
+from gateway.schema.mutations.base import Arg, UserError, mutation, node_id, perform
 from gateway.teacher_records import LocalTeacherRecordSource
-
-
-class AppropriateBodiesOnly(BasePermission):
-    """Only an appropriate body user acts on inductions (DOMAIN.md)."""
-
-    message = "Only an appropriate body user may do this."
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if ctx(info).require_viewer().role is not Role.APPROPRIATE_BODY_USER:
-            raise ForbiddenError(self.message)
-        return True
-
-
-class AdminsOnly(BasePermission):
-    """Corrections to inductions are DfE admin's (DOMAIN.md)."""
-
-    message = "Only DfE admin may do this."
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if ctx(info).require_viewer().role is not Role.ADMIN:
-            raise ForbiddenError(self.message)
-        return True
-
-
-def _mutation(description: str) -> Any:
-    return strawberry.mutation(description=description, permission_classes=[AppropriateBodiesOnly])
-
-
-def _admin_mutation(description: str) -> Any:
-    return strawberry.mutation(description=description, permission_classes=[AdminsOnly])
 
 
 @strawberry.input(description="Correct an induction period's dates or terms (DfE admin).")
@@ -143,10 +109,6 @@ class InductionExtensionPayload:
     )
 
 
-T = TypeVar("T")
-Arg = Annotated[T, strawberry.argument(description="What to do: see the input type.")]
-
-
 def _period_id(global_id: relay.GlobalID) -> int:
     return node_id(global_id, "InductionPeriod", "inductionPeriodId")
 
@@ -180,7 +142,7 @@ async def _close(
 
 @strawberry.type
 class InductionMutations:
-    @_mutation(
+    @mutation(
         "Claim an ECT for your appropriate body: opens an induction period. The teacher "
         "must have QTS, no induction outcome and no open induction with another body."
     )
@@ -204,7 +166,7 @@ class InductionMutations:
             induction_period=InductionPeriod.maybe(period), user_errors=errors
         )
 
-    @_mutation(
+    @mutation(
         "Record that the ECT passed induction: closes your period with the outcome, and "
         "finishes their open training and mentorships on the same day."
     )
@@ -213,7 +175,7 @@ class InductionMutations:
     ) -> InductionPeriodPayload:
         return await _close(info, input, im.InductionOutcome.PASS)
 
-    @_mutation(
+    @mutation(
         "Record that the ECT failed induction: closes your period with the outcome, and "
         "finishes their open training and mentorships on the same day."
     )
@@ -222,7 +184,7 @@ class InductionMutations:
     ) -> InductionPeriodPayload:
         return await _close(info, input, im.InductionOutcome.FAIL)
 
-    @_mutation(
+    @mutation(
         "Release the ECT: closes your period without an outcome (e.g. they moved to a "
         "school with another appropriate body), so another body can claim them."
     )
@@ -231,7 +193,7 @@ class InductionMutations:
     ) -> InductionPeriodPayload:
         return await _close(info, input, None)
 
-    @_mutation("Extend the induction of a teacher whose induction you supervise now.")
+    @mutation("Extend the induction of a teacher whose induction you supervise now.")
     async def add_induction_extension(
         self, info: Info, input: Arg[AddInductionExtensionInput]
     ) -> InductionExtensionPayload:
@@ -251,7 +213,7 @@ class InductionMutations:
             induction_extension=InductionExtension.maybe(extension), user_errors=errors
         )
 
-    @_admin_mutation(
+    @mutation(
         "Correct an induction period's dates or terms (DfE admin). Periods of a teacher "
         "never overlap; the correction is recorded in the teacher's timeline."
     )
@@ -279,7 +241,7 @@ class InductionMutations:
             induction_period=InductionPeriod.maybe(period), user_errors=errors
         )
 
-    @_admin_mutation(
+    @mutation(
         "Reopen the teacher's latest, closed induction period (DfE admin): its finish, "
         "terms and outcome are cleared. Recorded in the teacher's timeline."
     )
@@ -304,7 +266,7 @@ class InductionMutations:
             induction_period=InductionPeriod.maybe(period), user_errors=errors
         )
 
-    @_admin_mutation(
+    @mutation(
         "Delete an induction period recorded in error (DfE admin). The teacher's timeline "
         "keeps what it held."
     )

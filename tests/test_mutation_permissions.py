@@ -1,0 +1,114 @@
+"""Each role may call only its own mutations; what a caller may do is told by the graph
+from the same table (policy.ACTIONS)."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import build_schema
+
+from gateway.auth import policy
+from gateway.auth.viewer import Role
+from gateway.db import Database
+from gateway.schema import schema
+from tests.graph import Caller, callers, global_id, gql
+
+APPROPRIATE_BODY = {
+    "claimEct",
+    "recordInductionPass",
+    "recordInductionFail",
+    "releaseEct",
+    "addInductionExtension",
+}
+ADMIN = {"correctInductionPeriod", "reopenInductionPeriod", "deleteInductionPeriod"}
+EXPECTED = {
+    Role.APPROPRIATE_BODY_USER: APPROPRIATE_BODY,
+    Role.ADMIN: ADMIN,
+    Role.SCHOOL_USER: set(),
+    Role.LEAD_PROVIDER: set(),
+    Role.FINANCE: set(),
+}
+
+# One call per mutation, with input that no rule accepts: nothing can be written.
+MISSING_PERIOD = global_id("InductionPeriod", 999_999_999)
+CALLS = {
+    "claimEct": (
+        "ClaimECTInput",
+        {
+            "trn": "0000000",
+            "dateOfBirth": "1990-01-01",
+            "startedOn": "2025-09-01",
+            "trainingProgramme": "PROVIDER_LED",
+        },
+    ),
+    "recordInductionPass": (
+        "CloseInductionInput",
+        {"inductionPeriodId": MISSING_PERIOD, "finishedOn": "2025-09-01", "numberOfTerms": "1"},
+    ),
+    "recordInductionFail": (
+        "CloseInductionInput",
+        {"inductionPeriodId": MISSING_PERIOD, "finishedOn": "2025-09-01", "numberOfTerms": "1"},
+    ),
+    "releaseEct": (
+        "CloseInductionInput",
+        {"inductionPeriodId": MISSING_PERIOD, "finishedOn": "2025-09-01", "numberOfTerms": "1"},
+    ),
+    "addInductionExtension": (
+        "AddInductionExtensionInput",
+        {"teacherId": global_id("Teacher", 999_999_999), "numberOfTerms": "1"},
+    ),
+    "correctInductionPeriod": (
+        "CorrectInductionPeriodInput",
+        {"inductionPeriodId": MISSING_PERIOD, "expectedUpdatedAt": "2025-01-01T00:00:00Z"},
+    ),
+    "reopenInductionPeriod": (
+        "InductionPeriodVersionInput",
+        {"inductionPeriodId": MISSING_PERIOD, "expectedUpdatedAt": "2025-01-01T00:00:00Z"},
+    ),
+    "deleteInductionPeriod": (
+        "InductionPeriodVersionInput",
+        {"inductionPeriodId": MISSING_PERIOD, "expectedUpdatedAt": "2025-01-01T00:00:00Z"},
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+async def all_callers(seeded_db: Database) -> list[Caller]:
+    return await callers(seeded_db)
+
+
+def test_every_mutation_is_named_in_the_policy_and_nothing_else_is() -> None:
+    mutation_type = build_schema(schema.as_str()).mutation_type
+    assert mutation_type is not None
+    names = set(mutation_type.fields)
+    assert names == set(policy.ACTIONS) == set(CALLS)
+    assert {a for roles in EXPECTED.values() for a in roles} == set(policy.ACTIONS)
+
+
+async def test_each_role_may_call_only_its_own_mutations(client, all_callers) -> None:
+    for caller in all_callers:
+        allowed = EXPECTED[caller.role]
+        viewer = await gql(client, "{ viewer { actions } }", caller.token)
+        assert set(viewer["data"]["viewer"]["actions"]) == allowed, caller.label
+        for name, (input_type, data) in CALLS.items():
+            query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ userErrors {{ code }} }} }}"
+            result = await gql(client, query, caller.token, {"input": data})
+            if name in allowed:
+                assert "errors" not in result, (caller.label, name, result)
+                codes = [e["code"] for e in result["data"][name]["userErrors"]]
+                assert codes in (["NOT_FOUND"], ["TEACHER_NOT_FOUND"]), (caller.label, name, codes)
+            else:
+                assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN", (
+                    caller.label,
+                    name,
+                )
+                assert result["data"] is None
+
+
+async def test_anonymous_callers_may_call_nothing(client) -> None:
+    assert (await gql(client, "{ viewer { actions } }"))["data"]["viewer"]["actions"] == []
+    name, (input_type, data) = next(iter(CALLS.items()))
+    query = (
+        f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ userErrors {{ code }} }} }}"
+    )
+    result = await gql(client, query, None, {"input": data})
+    assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
