@@ -70,6 +70,8 @@ async def test_development_tabs_run_every_operation_with_its_roles_token(seeded_
         for tab in tabs:
             headers = json.loads(tab["headers"])
             assert headers["Authorization"].startswith("Bearer ")
+            if tab["query"].lstrip("# ").startswith("mutation") or "\nmutation " in tab["query"]:
+                continue  # a mutation tab waits for the developer's input: not run here
             variables = json.loads(tab["variables"] or "{}")
             response = await c.post(
                 "/graphql", json={"query": tab["query"], "variables": variables}, headers=headers

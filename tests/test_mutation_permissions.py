@@ -3,6 +3,8 @@ from the same table (policy.ACTIONS)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from graphql import build_schema
 
@@ -28,11 +30,15 @@ EXPECTED = {
     Role.FINANCE: set(),
 }
 
-# One call per mutation, with input that no rule accepts: nothing can be written.
+# Every mutation document under operations/, with input that no rule accepts, so that
+# nothing can be written whoever calls it.
+OPERATIONS = Path(__file__).parent.parent / "operations"
 MISSING_PERIOD = global_id("InductionPeriod", 999_999_999)
+CLOSE = {"inductionPeriodId": MISSING_PERIOD, "finishedOn": "2025-09-01", "numberOfTerms": "1"}
+VERSION = {"inductionPeriodId": MISSING_PERIOD, "expectedUpdatedAt": "2025-01-01T00:00:00Z"}
 CALLS = {
     "claimEct": (
-        "ClaimECTInput",
+        "appropriate_body_user/ClaimECT",
         {
             "trn": "0000000",
             "dateOfBirth": "1990-01-01",
@@ -40,35 +46,21 @@ CALLS = {
             "trainingProgramme": "PROVIDER_LED",
         },
     ),
-    "recordInductionPass": (
-        "CloseInductionInput",
-        {"inductionPeriodId": MISSING_PERIOD, "finishedOn": "2025-09-01", "numberOfTerms": "1"},
-    ),
-    "recordInductionFail": (
-        "CloseInductionInput",
-        {"inductionPeriodId": MISSING_PERIOD, "finishedOn": "2025-09-01", "numberOfTerms": "1"},
-    ),
-    "releaseEct": (
-        "CloseInductionInput",
-        {"inductionPeriodId": MISSING_PERIOD, "finishedOn": "2025-09-01", "numberOfTerms": "1"},
-    ),
+    "recordInductionPass": ("appropriate_body_user/RecordInductionPass", CLOSE),
+    "recordInductionFail": ("appropriate_body_user/RecordInductionFail", CLOSE),
+    "releaseEct": ("appropriate_body_user/ReleaseECT", CLOSE),
     "addInductionExtension": (
-        "AddInductionExtensionInput",
+        "appropriate_body_user/AddInductionExtension",
         {"teacherId": global_id("Teacher", 999_999_999), "numberOfTerms": "1"},
     ),
-    "correctInductionPeriod": (
-        "CorrectInductionPeriodInput",
-        {"inductionPeriodId": MISSING_PERIOD, "expectedUpdatedAt": "2025-01-01T00:00:00Z"},
-    ),
-    "reopenInductionPeriod": (
-        "InductionPeriodVersionInput",
-        {"inductionPeriodId": MISSING_PERIOD, "expectedUpdatedAt": "2025-01-01T00:00:00Z"},
-    ),
-    "deleteInductionPeriod": (
-        "InductionPeriodVersionInput",
-        {"inductionPeriodId": MISSING_PERIOD, "expectedUpdatedAt": "2025-01-01T00:00:00Z"},
-    ),
+    "correctInductionPeriod": ("admin/CorrectInductionPeriod", VERSION),
+    "reopenInductionPeriod": ("admin/ReopenInductionPeriod", VERSION),
+    "deleteInductionPeriod": ("admin/DeleteInductionPeriod", VERSION),
 }
+
+
+def document(path: str) -> str:
+    return (OPERATIONS / f"{path}.graphql").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +73,12 @@ def test_every_mutation_is_named_in_the_policy_and_nothing_else_is() -> None:
     assert mutation_type is not None
     names = set(mutation_type.fields)
     assert names == set(policy.ACTIONS) == set(CALLS)
+    mutation_documents = {
+        str(p.relative_to(OPERATIONS).with_suffix(""))
+        for p in OPERATIONS.glob("*/*.graphql")
+        if "mutation " in p.read_text()
+    }
+    assert mutation_documents == {path for path, _ in CALLS.values()}
     assert {a for roles in EXPECTED.values() for a in roles} == set(policy.ACTIONS)
 
 
@@ -89,9 +87,8 @@ async def test_each_role_may_call_only_its_own_mutations(client, all_callers) ->
         allowed = EXPECTED[caller.role]
         viewer = await gql(client, "{ viewer { actions } }", caller.token)
         assert set(viewer["data"]["viewer"]["actions"]) == allowed, caller.label
-        for name, (input_type, data) in CALLS.items():
-            query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ userErrors {{ code }} }} }}"
-            result = await gql(client, query, caller.token, {"input": data})
+        for name, (path, data) in CALLS.items():
+            result = await gql(client, document(path), caller.token, {"input": data})
             if name in allowed:
                 assert "errors" not in result, (caller.label, name, result)
                 codes = [e["code"] for e in result["data"][name]["userErrors"]]
@@ -106,9 +103,6 @@ async def test_each_role_may_call_only_its_own_mutations(client, all_callers) ->
 
 async def test_anonymous_callers_may_call_nothing(client) -> None:
     assert (await gql(client, "{ viewer { actions } }"))["data"]["viewer"]["actions"] == []
-    name, (input_type, data) = next(iter(CALLS.items()))
-    query = (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ userErrors {{ code }} }} }}"
-    )
-    result = await gql(client, query, None, {"input": data})
-    assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    path, data = CALLS["claimEct"]
+    result = await gql(client, document(path), None, {"input": data})
+    assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", result
