@@ -62,6 +62,27 @@ async def _teacher_by_trn(session: AsyncSession, trn: str) -> tm.Teacher | None:
     )
 
 
+def _record(
+    session: AsyncSession,
+    viewer: Viewer,
+    clock: Clock,
+    event_type: str,
+    period: im.InductionPeriod,
+    modifications: dict[str, list[Any]],
+) -> None:
+    """The audit event of a change to an induction period."""
+    audit.record(
+        session,
+        viewer,
+        event_type,
+        clock.now,
+        modifications,
+        teacher_id=period.teacher_id,
+        appropriate_body_id=period.appropriate_body_id,
+        induction_period_id=period.id,
+    )
+
+
 async def _touch_teacher(session: AsyncSession, teacher_id: int, now: dt.datetime) -> None:
     """What lead providers see about the teacher changed: "updated since" moves on."""
     await session.execute(
@@ -252,19 +273,17 @@ async def close(
         im.InductionOutcome.FAIL: "induction_failed",
         None: "teacher_released",
     }[outcome]
-    audit.record(
+    _record(
         session,
         viewer,
+        clock,
         event_type,
-        clock.now,
+        period,
         audit.changes(
             finished_on=(before[0], finished_on),
             number_of_terms=(before[1], number_of_terms),
             outcome=(before[2], outcome),
         ),
-        teacher_id=period.teacher_id,
-        appropriate_body_id=period.appropriate_body_id,
-        induction_period_id=period.id,
     )
     await session.flush()
     return period
@@ -414,15 +433,13 @@ async def correct(
             "OVERLAPS_PERIOD", "startedOn", "It would overlap another induction period."
         ) from None
     await _touch_teacher(session, period.teacher_id, clock.now)
-    audit.record(
+    _record(
         session,
         viewer,
+        clock,
         "induction_period_corrected",
-        clock.now,
+        period,
         audit.changes(**{k: (v, getattr(period, k)) for k, v in before.items()}),
-        teacher_id=period.teacher_id,
-        appropriate_body_id=period.appropriate_body_id,
-        induction_period_id=period.id,
     )
     await session.flush()
     return period
@@ -451,19 +468,17 @@ async def reopen(
     before = (period.finished_on, period.number_of_terms, period.outcome)
     period.finished_on = period.number_of_terms = period.outcome = None
     await _touch_teacher(session, period.teacher_id, clock.now)
-    audit.record(
+    _record(
         session,
         viewer,
+        clock,
         "induction_period_reopened",
-        clock.now,
+        period,
         audit.changes(
             finished_on=(before[0], None),
             number_of_terms=(before[1], None),
             outcome=(before[2], None),
         ),
-        teacher_id=period.teacher_id,
-        appropriate_body_id=period.appropriate_body_id,
-        induction_period_id=period.id,
     )
     await session.flush()
     return period
@@ -479,11 +494,12 @@ async def delete(
 ) -> None:
     """Delete an induction period recorded in error (admin); the timeline keeps it."""
     period = await _period_for_correction(session, period_id, expected_updated_at)
-    audit.record(
+    _record(
         session,
         viewer,
+        clock,
         "induction_period_deleted",
-        clock.now,
+        period,
         audit.changes(
             started_on=(period.started_on, None),
             finished_on=(period.finished_on, None),
@@ -491,9 +507,6 @@ async def delete(
             outcome=(period.outcome, None),
             appropriate_body_id=(period.appropriate_body_id, None),
         ),
-        teacher_id=period.teacher_id,
-        appropriate_body_id=period.appropriate_body_id,
-        induction_period_id=period.id,
     )
     await session.delete(period)
     await _touch_teacher(session, period.teacher_id, clock.now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import strawberry
@@ -118,25 +119,34 @@ def _clock(info: Info) -> rules.Clock:
     return rules.Clock(today=c.today, now=c.now)
 
 
-async def _close(
-    info: Info, data: CloseInductionInput, outcome: im.InductionOutcome | None
+async def _period_change(
+    info: Info, rule: Callable[..., Awaitable[im.InductionPeriod]], args: Callable[[], dict]
 ) -> InductionPeriodPayload:
+    """Run ``rule(session, viewer, clock, **args())`` as one transaction. ``args`` is read
+    inside it, so a bad id in the input is a user error like any other refusal."""
     c = ctx(info)
 
     async def action(session: AsyncSession) -> im.InductionPeriod:
-        return await rules.close(
-            session,
-            c.require_viewer(),
-            _clock(info),
-            period_id=_period_id(data.induction_period_id),
-            finished_on=data.finished_on,
-            number_of_terms=data.number_of_terms,
-            outcome=outcome,
-        )
+        return await rule(session, c.require_viewer(), _clock(info), **args())
 
     period, errors = await perform(c, action)
     return InductionPeriodPayload(
         induction_period=InductionPeriod.maybe(period), user_errors=errors
+    )
+
+
+def _close(
+    info: Info, data: CloseInductionInput, outcome: im.InductionOutcome | None
+) -> Awaitable[InductionPeriodPayload]:
+    return _period_change(
+        info,
+        rules.close,
+        lambda: {
+            "period_id": _period_id(data.induction_period_id),
+            "finished_on": data.finished_on,
+            "number_of_terms": data.number_of_terms,
+            "outcome": outcome,
+        },
     )
 
 
@@ -147,23 +157,17 @@ class InductionMutations:
         "must have QTS, no induction outcome and no open induction with another body."
     )
     async def claim_ect(self, info: Info, input: Arg[ClaimECTInput]) -> InductionPeriodPayload:
-        c = ctx(info)
-
-        async def action(session: AsyncSession) -> im.InductionPeriod:
-            return await rules.claim(
-                session,
-                LocalTeacherRecordSource(session),
-                c.require_viewer(),
-                _clock(info),
-                trn=input.trn,
-                date_of_birth=input.date_of_birth,
-                started_on=input.started_on,
-                training_programme=input.training_programme,
-            )
-
-        period, errors = await perform(c, action)
-        return InductionPeriodPayload(
-            induction_period=InductionPeriod.maybe(period), user_errors=errors
+        return await _period_change(
+            info,
+            lambda session, viewer, clock, **args: rules.claim(
+                session, LocalTeacherRecordSource(session), viewer, clock, **args
+            ),
+            lambda: {
+                "trn": input.trn,
+                "date_of_birth": input.date_of_birth,
+                "started_on": input.started_on,
+                "training_programme": input.training_programme,
+            },
         )
 
     @mutation(
@@ -220,25 +224,16 @@ class InductionMutations:
     async def correct_induction_period(
         self, info: Info, input: Arg[CorrectInductionPeriodInput]
     ) -> InductionPeriodPayload:
-        c = ctx(info)
-
-        async def action(session: AsyncSession) -> im.InductionPeriod:
-            return await rules.correct(
-                session,
-                c.require_viewer(),
-                _clock(info),
-                period_id=node_id(
-                    input.induction_period_id, "InductionPeriod", "inductionPeriodId"
-                ),
-                expected_updated_at=input.expected_updated_at,
-                started_on=input.started_on,
-                finished_on=input.finished_on,
-                number_of_terms=input.number_of_terms,
-            )
-
-        period, errors = await perform(c, action)
-        return InductionPeriodPayload(
-            induction_period=InductionPeriod.maybe(period), user_errors=errors
+        return await _period_change(
+            info,
+            rules.correct,
+            lambda: {
+                "period_id": _period_id(input.induction_period_id),
+                "expected_updated_at": input.expected_updated_at,
+                "started_on": input.started_on,
+                "finished_on": input.finished_on,
+                "number_of_terms": input.number_of_terms,
+            },
         )
 
     @mutation(
@@ -248,22 +243,13 @@ class InductionMutations:
     async def reopen_induction_period(
         self, info: Info, input: Arg[InductionPeriodVersionInput]
     ) -> InductionPeriodPayload:
-        c = ctx(info)
-
-        async def action(session: AsyncSession) -> im.InductionPeriod:
-            return await rules.reopen(
-                session,
-                c.require_viewer(),
-                _clock(info),
-                period_id=node_id(
-                    input.induction_period_id, "InductionPeriod", "inductionPeriodId"
-                ),
-                expected_updated_at=input.expected_updated_at,
-            )
-
-        period, errors = await perform(c, action)
-        return InductionPeriodPayload(
-            induction_period=InductionPeriod.maybe(period), user_errors=errors
+        return await _period_change(
+            info,
+            rules.reopen,
+            lambda: {
+                "period_id": _period_id(input.induction_period_id),
+                "expected_updated_at": input.expected_updated_at,
+            },
         )
 
     @mutation(
@@ -280,9 +266,7 @@ class InductionMutations:
                 session,
                 c.require_viewer(),
                 _clock(info),
-                period_id=node_id(
-                    input.induction_period_id, "InductionPeriod", "inductionPeriodId"
-                ),
+                period_id=_period_id(input.induction_period_id),
                 expected_updated_at=input.expected_updated_at,
             )
             return input.induction_period_id
