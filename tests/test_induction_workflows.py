@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -622,6 +623,7 @@ async def test_a_period_says_which_actions_apply_now(app_client, seeded_db: Data
         "recordInductionPass": (True, None),
         "recordInductionFail": (True, None),
         "releaseEct": (True, None),
+        "updateInductionPeriod": (True, None),
     }
     await call(
         app_client,
@@ -641,3 +643,61 @@ async def test_a_period_says_which_actions_apply_now(app_client, seeded_db: Data
     assert (await actions(admin))["reopenInductionPeriod"] == (True, None)
     # Another body cannot see the period at all (it never claimed the teacher).
     assert (await call(app_client, other, query, {"id": period_id}))["data"]["node"] is None
+
+
+UPDATE = (
+    Path(__file__).parent.parent / "operations/appropriate_body_user/UpdateInductionPeriod.graphql"
+).read_text()
+
+
+async def test_a_body_edits_its_open_period_unless_it_changed_since_read(
+    app_client, seeded_db: Database
+) -> None:
+    teacher = await new_claimable_teacher(seeded_db)
+    token = body_token(seeded_db, teacher.school_reported_appropriate_body_id)
+    claim = {
+        "input": {
+            "trn": teacher.trn,
+            "dateOfBirth": teacher.date_of_birth.isoformat(),
+            "startedOn": "2024-09-02",
+            "trainingProgramme": "PROVIDER_LED",
+        }
+    }
+    period_id = (await call(app_client, token, CLAIM, claim))["data"]["claimEct"][
+        "inductionPeriod"
+    ]["id"]
+    read = (
+        await call(
+            app_client,
+            token,
+            PERIOD.replace(" teacher { events { eventType modifications } }", ""),
+            {"id": period_id},
+        )
+    )["data"]["node"]
+
+    def edit(**fields: Any) -> dict:
+        return {
+            "input": {
+                "inductionPeriodId": period_id,
+                "expectedUpdatedAt": read["updatedAt"],
+                **fields,
+            }
+        }
+
+    before_qts = (await call(app_client, token, UPDATE, edit(startedOn="2024-07-01")))["data"]
+    assert before_qts["updateInductionPeriod"]["userErrors"][0]["code"] == "START_BEFORE_QTS"
+    edited = await call(
+        app_client, token, UPDATE, edit(startedOn="2024-09-09", trainingProgramme="SCHOOL_LED")
+    )
+    period = edited["data"]["updateInductionPeriod"]["inductionPeriod"]
+    assert (period["startedOn"], period["trainingProgramme"]) == ("2024-09-09", "SCHOOL_LED")
+    stale = (await call(app_client, token, UPDATE, edit(startedOn="2024-09-10")))["data"]
+    assert stale["updateInductionPeriod"]["userErrors"][0]["code"] == "STALE_UPDATE"
+    assert (
+        await call(
+            app_client,
+            token,
+            PERIOD.replace(" teacher { events { eventType modifications } }", ""),
+            {"id": period_id},
+        )
+    )["data"]["node"]["startedOn"] == "2024-09-09"

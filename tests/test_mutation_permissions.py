@@ -20,6 +20,7 @@ APPROPRIATE_BODY = {
     "recordInductionFail",
     "releaseEct",
     "addInductionExtension",
+    "updateInductionPeriod",
 }
 ADMIN = {"correctInductionPeriod", "reopenInductionPeriod", "deleteInductionPeriod"}
 EXPECTED = {
@@ -53,6 +54,7 @@ CALLS = {
         "appropriate_body_user/AddInductionExtension",
         {"teacherId": global_id("Teacher", 999_999_999), "numberOfTerms": "1"},
     ),
+    "updateInductionPeriod": ("appropriate_body_user/UpdateInductionPeriod", VERSION),
     "correctInductionPeriod": ("admin/CorrectInductionPeriod", VERSION),
     "reopenInductionPeriod": ("admin/ReopenInductionPeriod", VERSION),
     "deleteInductionPeriod": ("admin/DeleteInductionPeriod", VERSION),

@@ -653,6 +653,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "recordInductionFail": _APPROPRIATE_BODY,
     "releaseEct": _APPROPRIATE_BODY,
     "addInductionExtension": _APPROPRIATE_BODY,
+    "updateInductionPeriod": _APPROPRIATE_BODY,
     "correctInductionPeriod": _ADMIN,
     "reopenInductionPeriod": _ADMIN,
     "deleteInductionPeriod": _ADMIN,

@@ -526,8 +526,50 @@ def period_actions(viewer: Viewer, period: Any) -> list[tuple[str, str | None]]:
         "recordInductionPass": elsewhere or closed,
         "recordInductionFail": elsewhere or closed,
         "releaseEct": elsewhere or closed,
+        "updateInductionPeriod": elsewhere or closed,
         "correctInductionPeriod": None,
         "reopenInductionPeriod": None if closed else "The period is open.",
         "deleteInductionPeriod": None,
     }
     return [(name, reason) for name, reason in reasons.items() if may_call(viewer, name)]
+
+
+async def update_open_period(
+    session: AsyncSession,
+    viewer: Viewer,
+    clock: Clock,
+    *,
+    period_id: int,
+    expected_updated_at: dt.datetime,
+    started_on: dt.date | None,
+    training_programme: im.TrainingProgramme | None,
+) -> im.InductionPeriod:
+    """An appropriate body edits its own open period: the start date (with the claim's
+    rules) or the training programme. Refused when the period changed since it was read."""
+    period = await open_period_of_viewer(session, viewer, period_id)
+    if _instant(period.updated_at) != _instant(expected_updated_at):
+        raise Refusal(
+            "STALE_UPDATE",
+            "expectedUpdatedAt",
+            f"The period changed at {period.updated_at.isoformat()} after you read it: read "
+            "it again and edit what is there now.",
+        )
+    others = await _periods(session, period.teacher_id)
+    before = {"started_on": period.started_on, "training_programme": period.training_programme}
+    if started_on is not None:
+        qts = await session.scalar(
+            domain_read(
+                sa.select(tm.Teacher.trs_qts_awarded_on).where(tm.Teacher.id == period.teacher_id),
+                "a start date is checked against the teacher's QTS",
+            )
+        )
+        check_start(started_on, qts or started_on, clock.today)
+        period.started_on = started_on
+        check_no_overlap(period, others, "startedOn")
+    if training_programme is not None:
+        period.training_programme = training_programme
+    await _touch_teacher(session, period.teacher_id, clock.now)
+    changes = audit.changes(**{k: (v, getattr(period, k)) for k, v in before.items()})
+    _record(session, viewer, clock, "induction_period_updated", period, changes)
+    await session.flush()
+    return period

@@ -82,6 +82,21 @@ class CloseInductionInput:
     )
 
 
+@strawberry.input(description="Edit your open induction period.")
+class UpdateInductionPeriodInput:
+    induction_period_id: relay.GlobalID = strawberry.field(description="Your open period.")
+    expected_updated_at: dt.datetime = strawberry.field(
+        description="The period's updatedAt as you read it; refused if it changed since."
+    )
+    started_on: dt.date | None = strawberry.field(
+        default=None,
+        description="The corrected first day (not before QTS, not in the future); null keeps it.",
+    )
+    training_programme: TrainingProgramme | None = strawberry.field(
+        default=None, description="The training programme now; null keeps it."
+    )
+
+
 @strawberry.input(description="Extend the induction of a teacher you supervise now.")
 class AddInductionExtensionInput:
     teacher_id: relay.GlobalID = strawberry.field(description="The teacher (global id).")
@@ -196,6 +211,24 @@ class InductionMutations:
         self, info: Info, input: Arg[CloseInductionInput]
     ) -> InductionPeriodPayload:
         return await _close(info, input, None)
+
+    @mutation(
+        "Edit your open induction period: its start date or training programme. Refused "
+        "when it changed since you read it (send its updatedAt)."
+    )
+    async def update_induction_period(
+        self, info: Info, input: Arg[UpdateInductionPeriodInput]
+    ) -> InductionPeriodPayload:
+        return await _period_change(
+            info,
+            rules.update_open_period,
+            lambda: {
+                "period_id": _period_id(input.induction_period_id),
+                "expected_updated_at": input.expected_updated_at,
+                "started_on": input.started_on,
+                "training_programme": input.training_programme,
+            },
+        )
 
     @mutation("Extend the induction of a teacher whose induction you supervise now.")
     async def add_induction_extension(
