@@ -701,3 +701,32 @@ async def test_a_body_edits_its_open_period_unless_it_changed_since_read(
             {"id": period_id},
         )
     )["data"]["node"]["startedOn"] == "2024-09-09"
+
+
+async def test_looking_a_teacher_up_needs_both_trn_and_date_of_birth(
+    app_client, seeded_db: Database
+) -> None:
+    teacher = await new_claimable_teacher(seeded_db)
+    body = body_token(seeded_db, teacher.school_reported_appropriate_body_id)
+    query = """query($trn: String!, $dob: Date!) { teacherRecord(trn: $trn, dateOfBirth: $dob) {
+        trn lastName qtsAwardedOn inductionStatus } }"""
+    dob = teacher.date_of_birth.isoformat()
+    found = (await call(app_client, body, query, {"trn": teacher.trn, "dob": dob}))["data"]
+    assert found["teacherRecord"] == {
+        "trn": teacher.trn,
+        "lastName": f"Claimable{teacher.trn}",
+        "qtsAwardedOn": teacher.trs_qts_awarded_on.isoformat(),
+        "inductionStatus": "REQUIRED_TO_COMPLETE",
+    }
+    wrong = await call(app_client, body, query, {"trn": teacher.trn, "dob": "1998-05-18"})
+    unknown = await call(app_client, body, query, {"trn": "0000002", "dob": dob})
+    assert wrong == unknown == {"data": {"teacherRecord": None}}
+    async with seeded_db.session() as s:
+        from gateway.auth import api_tokens
+
+        provider = await api_tokens.issue(s, 1, "lookup test")
+        await s.commit()
+    as_provider = await call(app_client, provider, query, {"trn": teacher.trn, "dob": dob})
+    assert as_provider == {"data": {"teacherRecord": None}}, (
+        "lead providers do not look teachers up"
+    )

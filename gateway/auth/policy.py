@@ -642,6 +642,18 @@ def readable_email(viewer: Viewer, model: type, today: dt.date) -> ColumnElement
             return _unnamed(viewer.role)
 
 
+def may_look_up_teacher_records(viewer: Viewer) -> bool:
+    """Who may look a teacher up by TRN and date of birth (to register or claim them,
+    before they can see the teacher): schools, appropriate bodies and DfE admin."""
+    match viewer.role:
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER | Role.ADMIN:
+            return True
+        case Role.LEAD_PROVIDER | Role.FINANCE:
+            return False
+        case _:
+            return _unnamed(viewer.role) is EVERYTHING
+
+
 # -- actions: which mutations each role may call ---------------------------------------
 
 _APPROPRIATE_BODY = frozenset({Role.APPROPRIATE_BODY_USER})

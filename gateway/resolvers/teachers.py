@@ -9,13 +9,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from strawberry import relay
 
+from gateway.auth import policy
 from gateway.context import Context
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.resolvers.pagination import paginate
 from gateway.rules.derived import InductionStatus, TrainingStatus, induction_status_condition
+from gateway.schema.inductions import TeacherRecord
 from gateway.schema.teachers import Teacher
+from gateway.teacher_records import LocalTeacherRecordSource
 
 
 @dataclass
@@ -114,3 +117,20 @@ async def teacher_by_natural_key(
         stmt = stmt.where(tm.Teacher.api_id == participant_id)
     rows = await ctx.loaders.fetch(stmt.limit(1))
     return Teacher.maybe(rows[0] if rows else None)
+
+
+async def teacher_record(ctx: Context, trn: str, date_of_birth: dt.date) -> TeacherRecord | None:
+    """The record matching both TRN and date of birth, for the roles the policy lets look
+    (null for an unknown TRN and a wrong date of birth alike, and for other roles)."""
+    if not policy.may_look_up_teacher_records(ctx.require_viewer()):
+        return None
+    found = await LocalTeacherRecordSource(ctx.session).find(trn, date_of_birth)
+    if found is None:
+        return None
+    return TeacherRecord(
+        trn=found.trn,
+        first_name=found.first_name,
+        last_name=found.last_name,
+        qts_awarded_on=found.qts_awarded_on,
+        induction_status=found.induction_status,
+    )

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from gateway.models import inductions as im
 from gateway.models import teachers as tm
 from gateway.schema.base import Action, ModelNode, ctx, gql_enum
+from gateway.schema.teachers import TRSInductionStatus
 
 if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
@@ -117,6 +118,17 @@ class InductionExtension(ModelNode):
     @strawberry.field(description="When the extension was recorded.")
     def created_at(self) -> dt.datetime:
         return self.row.created_at
+
+
+@strawberry.type(description="A teacher's record (TRS), found by TRN and date of birth.")
+class TeacherRecord:
+    trn: str = strawberry.field(description="Teacher reference number.")
+    first_name: str = strawberry.field(description="First name in the record.")
+    last_name: str = strawberry.field(description="Last name in the record.")
+    qts_awarded_on: dt.date | None = strawberry.field(description="When QTS was awarded.")
+    induction_status: TRSInductionStatus = strawberry.field(
+        description="Induction status in the record."
+    )
 
 
 @strawberry.type(

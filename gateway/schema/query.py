@@ -18,7 +18,12 @@ from gateway.resolvers import schools as schools_r
 from gateway.resolvers import teachers as teachers_r
 from gateway.resolvers import training as training_r
 from gateway.schema.base import ctx
-from gateway.schema.inductions import AppropriateBody, ClaimableTeacher, InductionPeriod
+from gateway.schema.inductions import (
+    AppropriateBody,
+    ClaimableTeacher,
+    InductionPeriod,
+    TeacherRecord,
+)
 from gateway.schema.payments import Declaration, FeeType, Statement
 from gateway.schema.schools import School
 from gateway.schema.teachers import InductionStatus, Teacher
@@ -197,6 +202,21 @@ class Query:
     )
     async def claimable_teachers(self, info: Info, first: First = None) -> list[ClaimableTeacher]:
         return await inductions_r.claimable_teachers(ctx(info), first)
+
+    @signed_in(
+        "Look a teacher up in the Teaching Record System by TRN and date of birth (schools, "
+        "appropriate bodies and admin), to register or claim them. Null when nothing "
+        "matches both: an unknown TRN and a wrong date of birth read the same."
+    )
+    async def teacher_record(
+        self,
+        info: Info,
+        trn: Annotated[str, strawberry.argument(description="7-digit TRN.")],
+        date_of_birth: Annotated[
+            dt.date, strawberry.argument(description="Date of birth (compared, never stored).")
+        ],
+    ) -> TeacherRecord | None:
+        return await teachers_r.teacher_record(ctx(info), trn, date_of_birth)
 
     @signed_in("Every appropriate body, by name.")
     async def appropriate_bodies(self, info: Info) -> list[AppropriateBody]:
