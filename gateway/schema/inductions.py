@@ -17,7 +17,8 @@ from gateway.schema.base import ModelNode, ctx, gql_enum
 if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
 
-AppropriateBodyType = gql_enum(
+AppropriateBodyType = im.AppropriateBodyType
+gql_enum(
     im.AppropriateBodyType,
     "AppropriateBodyType",
     "The kind of appropriate body.",
@@ -27,13 +28,15 @@ AppropriateBodyType = gql_enum(
         im.AppropriateBodyType.TEACHING_SCHOOL_HUB: "A teaching school hub.",
     },
 )
-InductionOutcome = gql_enum(
+InductionOutcome = im.InductionOutcome
+gql_enum(
     im.InductionOutcome,
     "InductionOutcome",
     "The outcome an appropriate body recorded.",
     {im.InductionOutcome.PASS: "Passed induction.", im.InductionOutcome.FAIL: "Failed induction."},
 )
-TrainingProgramme = gql_enum(
+TrainingProgramme = im.TrainingProgramme
+gql_enum(
     im.TrainingProgramme,
     "TrainingProgramme",
     "How the training is delivered.",

@@ -22,7 +22,8 @@ from gateway.schema.training import DeliveryPartner, LeadProvider, TrainingPerio
 if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
 
-DeclarationType = gql_enum(
+DeclarationType = trm.DeclarationType
+gql_enum(
     trm.DeclarationType,
     "DeclarationType",
     "The point of training declared, in order.",
@@ -34,7 +35,8 @@ DeclarationType = gql_enum(
         for t in trm.DeclarationType
     },
 )
-DeclarationState = gql_enum(
+DeclarationState = derived.DeclarationState
+gql_enum(
     derived.DeclarationState,
     "DeclarationState",
     "The declaration's state, as lead providers see it.",
@@ -48,7 +50,8 @@ DeclarationState = gql_enum(
         derived.DeclarationState.CLAWED_BACK: "Voided after payment and clawed back.",
     },
 )
-StatementStatus = gql_enum(
+StatementStatus = pm.StatementStatus
+gql_enum(
     pm.StatementStatus,
     "StatementStatus",
     "Where a statement is in the payment cycle.",
@@ -58,7 +61,8 @@ StatementStatus = gql_enum(
         pm.StatementStatus.PAID: "Payment authorised.",
     },
 )
-FeeType = gql_enum(
+FeeType = pm.FeeType
+gql_enum(
     pm.FeeType,
     "FeeType",
     "What a statement pays.",

@@ -32,19 +32,22 @@ if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
     from gateway.schema.training import SchoolPartnership, TrainingPeriod
 
-SchoolType = gql_enum(
+SchoolType = sm.SchoolType
+gql_enum(
     sm.SchoolType,
     "SchoolType",
     "Establishment type, as Get Information About Schools names it.",
     spelled_out(sm.SchoolType),
 )
-SchoolPhase = gql_enum(
+SchoolPhase = sm.SchoolPhase
+gql_enum(
     sm.SchoolPhase,
     "SchoolPhase",
     "Phase of education.",
     spelled_out(sm.SchoolPhase, " phase."),
 )
-SchoolStatus = gql_enum(
+SchoolStatus = sm.SchoolStatus
+gql_enum(
     sm.SchoolStatus,
     "SchoolStatus",
     "Whether the school is open.",
@@ -55,13 +58,15 @@ SchoolStatus = gql_enum(
         sm.SchoolStatus.PROPOSED_TO_OPEN: "Not yet open.",
     },
 )
-WorkingPattern = gql_enum(
+WorkingPattern = sm.WorkingPattern
+gql_enum(
     sm.WorkingPattern,
     "WorkingPattern",
     "How much the teacher works.",
     {sm.WorkingPattern.PART_TIME: "Part time.", sm.WorkingPattern.FULL_TIME: "Full time."},
 )
-ParticipantStatus = gql_enum(
+ParticipantStatus = derived.ParticipantStatus
+gql_enum(
     derived.ParticipantStatus,
     "ParticipantStatus",
     "Where the teacher stands at the school today.",

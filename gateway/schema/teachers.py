@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from gateway.schema.schools import ECTAtSchoolPeriod, MentorAtSchoolPeriod
     from gateway.schema.training import TrainingPeriod
 
-TRSInductionStatus = gql_enum(
+TRSInductionStatus = tm.TRSInductionStatus
+gql_enum(
     tm.TRSInductionStatus,
     "TRSInductionStatus",
     "Induction status as the Teaching Record System holds it.",
@@ -43,7 +44,8 @@ TRSInductionStatus = gql_enum(
     },
 )
 
-InductionStatus = gql_enum(
+InductionStatus = derived.InductionStatus
+gql_enum(
     derived.InductionStatus,
     "InductionStatus",
     "Where the teacher's induction stands, derived from their induction periods.",

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from gateway.schema.schools import School
     from gateway.schema.teachers import Teacher
 
-TrainingStatus = gql_enum(
+TrainingStatus = derived.TrainingStatus
+gql_enum(
     derived.TrainingStatus,
     "TrainingStatus",
     "Whether the participant is training, paused or stopped with this provider.",
@@ -37,13 +38,15 @@ TrainingStatus = gql_enum(
         derived.TrainingStatus.WITHDRAWN: "Training stopped (withdrawn) with a reason.",
     },
 )
-WithdrawalReason = gql_enum(
+WithdrawalReason = trm.WithdrawalReason
+gql_enum(
     trm.WithdrawalReason,
     "WithdrawalReason",
     "Why a participant was withdrawn.",
     spelled_out(trm.WithdrawalReason),
 )
-DeferralReason = gql_enum(
+DeferralReason = trm.DeferralReason
+gql_enum(
     trm.DeferralReason,
     "DeferralReason",
     "Why a participant's training was deferred.",
