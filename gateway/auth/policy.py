@@ -102,7 +102,7 @@ def _inner(stmt: Any) -> Any:
     return stmt.execution_options(policy="rule")
 
 
-def _lead_provider_partnership_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
+def _lead_provider_partnership_ids(lead_provider_id: int) -> sa.Select[int]:
     return _inner(
         sa.select(SchoolPartnership.id)
         .join(
@@ -118,7 +118,7 @@ def _lead_provider_partnership_ids(lead_provider_id: int) -> sa.Select[tuple[int
     )
 
 
-def _lead_provider_active_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
+def _lead_provider_active_ids(lead_provider_id: int) -> sa.Select[int]:
     return _inner(
         sa.select(ActiveLeadProvider.id).where(
             ActiveLeadProvider.lead_provider_id == lead_provider_id
@@ -148,7 +148,7 @@ def _school_teacher_ids(school_id: int) -> sa.CompoundSelect:
     )
 
 
-def _appropriate_body_teacher_ids(appropriate_body_id: int) -> sa.Select[tuple[int]]:
+def _appropriate_body_teacher_ids(appropriate_body_id: int) -> sa.Select[int]:
     return _inner(
         sa.select(InductionPeriod.teacher_id).where(
             InductionPeriod.appropriate_body_id == appropriate_body_id
@@ -156,7 +156,7 @@ def _appropriate_body_teacher_ids(appropriate_body_id: int) -> sa.Select[tuple[i
     )
 
 
-def _lead_provider_teacher_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
+def _lead_provider_teacher_ids(lead_provider_id: int) -> sa.Select[int]:
     return _inner(
         sa.select(TrainingPeriod.teacher_id).where(_lead_provider_training(lead_provider_id))
     )
@@ -599,9 +599,10 @@ FACTS: frozenset[Rule] = frozenset({induction_facts, mentor_facts})
 """The rules a ``Scope.facts`` read may use instead of the model's own."""
 
 PUBLIC_TABLES: frozenset[str] = frozenset(
-    model.__table__.name
+    # RULES is keyed by mapped classes, typed as plain ``type`` like every model here.
+    model.__table__.name  # type: ignore[attr-defined]
     for model, rule in RULES.items()
-    if rule is public  # type: ignore[attr-defined]
+    if rule is public
 )
 
 
