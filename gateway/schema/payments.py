@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.loaders.base import ResultRow
 from gateway.loaders.payments import AdjustmentsByStatement
 from gateway.models import payments as pm
 from gateway.models import teachers as tm
@@ -78,7 +79,7 @@ gql_enum(
 )
 class Declaration(ModelNode):
     model: ClassVar[type] = pm.Declaration
-    row: strawberry.Private[pm.Declaration]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     declaration_type: DeclarationType = strawberry.field(description="The point of training.")
     declaration_date: dt.datetime = strawberry.field(description="When the point was reached.")
@@ -147,7 +148,7 @@ class Declaration(ModelNode):
 
 @strawberry.type(description="A manual adjustment to a statement's total.")
 class StatementAdjustment:
-    row: strawberry.Private[pm.StatementAdjustment]
+    row: strawberry.Private[ResultRow]
 
     @strawberry.field(description="Why the adjustment was made.")
     def description(self) -> str:
@@ -161,7 +162,7 @@ class StatementAdjustment:
 @strawberry.type(description="A monthly financial statement for a lead provider and cohort.")
 class Statement(ModelNode):
     model: ClassVar[type] = pm.Statement
-    row: strawberry.Private[pm.Statement]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     month: int = strawberry.field(description="Statement month (1 to 12).")
     year: int = strawberry.field(description="Statement year.")

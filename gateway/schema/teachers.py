@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.loaders.base import ResultRow
 from gateway.loaders.inductions import (
     ExtensionsByTeacher,
     InductionFactsByTeacher,
@@ -19,7 +20,6 @@ from gateway.loaders.inductions import (
 )
 from gateway.loaders.schools import ECTPeriodsByTeacher, MentorPeriodsByTeacher
 from gateway.loaders.training import TrainingByTeacher
-from gateway.models import inductions as im
 from gateway.models import teachers as tm
 from gateway.rules import derived
 from gateway.schema.base import ModelNode, ctx, gql_enum
@@ -63,7 +63,7 @@ gql_enum(
 @strawberry.type(description="A teacher: an early career teacher, a mentor, or both over time.")
 class Teacher(ModelNode):
     model: ClassVar[type] = tm.Teacher
-    row: strawberry.Private[tm.Teacher]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     trn: str | None = strawberry.field(
         description="Teacher reference number: 7 digits; null for a flagged trnless teacher."
@@ -161,7 +161,7 @@ class Teacher(ModelNode):
         return await TrainingPeriod.build(info, rows)
 
 
-def _induction_facts(info: Info, teacher_id: int) -> Awaitable[list[im.InductionPeriod]]:
+def _induction_facts(info: Info, teacher_id: int) -> Awaitable[list[ResultRow]]:
     """Induction periods read only to derive statuses (see policy.induction_facts).
 
     Returns the loader's future itself, so gathering it with others starts no task."""
