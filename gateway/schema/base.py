@@ -24,17 +24,19 @@ def ctx(info: Info) -> Context:
     return info.context
 
 
-def gql_enum(enum_cls: type[E], name: str, description: str, values: dict[Any, str]) -> None:
+def gql_enum(enum_cls: type[E], name: str, description: str, values: dict[Any, str]) -> type[E]:
     """Expose a model enum in the graph with a description on the type and every value.
 
-    The enum class itself becomes the GraphQL enum, so fields are annotated with it (or
-    a module-level alias of it, ``SchoolType = sm.SchoolType``): an annotation names a
-    class, never the result of a call."""
+    The enum class itself becomes the GraphQL enum, so annotate fields with it or a
+    plain alias of it (``SchoolType = sm.SchoolType``): mypy takes no call's result as
+    a type. The class is still returned, so ``X = gql_enum(...)`` stays the same class
+    at runtime (were it None, fields annotated with it would silently become Void)."""
     missing = set(enum_cls) - set(values)
     if missing:
         raise ValueError(f"{name}: no description for {sorted(m.name for m in missing)}")
     strawberry.enum(enum_cls, name=name, description=description)
     describe_enum_values(enum_cls, {m.name: text for m, text in values.items()})
+    return enum_cls
 
 
 def spelled_out(enum_cls: type[E], suffix: str = ".") -> dict[E, str]:
