@@ -6,7 +6,6 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -17,6 +16,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from gateway.auth import policy
@@ -31,7 +31,7 @@ from gateway.settings import Settings, get_settings
 log = logging.getLogger("gateway")
 
 
-class GatewayGraphQL(GraphQL):
+class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view inside our unit of work, with our error codes and orjson."""
 
     ide: IDE  # GraphiQL's page and files, set by create_app
@@ -57,15 +57,25 @@ class GatewayGraphQL(GraphQL):
             scope.setdefault("state", {})["context"] = context
             await super().__call__(scope, receive, send)
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         context: Context = request.state.context
+        # Only HTTP gets this far (__call__ answers anything else), so this is the
+        # sub-response Strawberry copies headers from, never a WebSocket.
+        assert isinstance(response, Response)
         response.headers["X-Request-Id"] = context.request_id
         return context
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
-        response: dict[str, Any] = {"data": result.data}
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
-            response["errors"] = present_errors(result.errors, request.state.context.request_id)
+            # list(): the response's "errors" is a list of any JSON (list[object]).
+            response["errors"] = list(
+                present_errors(result.errors, request.state.context.request_id)
+            )
         if result.extensions:
             response["extensions"] = result.extensions
         return response

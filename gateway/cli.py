@@ -20,6 +20,7 @@ from gateway.auth.viewer import Role
 from gateway.settings import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:
+    from gateway.db import Database
     from gateway.devdata import Choices
 
 DEMO_SCALE = 0.01
@@ -34,7 +35,8 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _database(settings: Settings):  # -> Database; imported late so --help stays fast
+def _database(settings: Settings) -> Database:
+    # Imported late so --help stays fast.
     from gateway.db import Database
 
     try:
@@ -43,7 +45,7 @@ def _database(settings: Settings):  # -> Database; imported late so --help stays
         raise CLIError(f"cannot open the database: {e.strerror}: {e.filename}") from None
 
 
-async def _reachable(db) -> None:
+async def _reachable(db: Database) -> None:
     try:
         await db.ping()
     except (OSError, OperationalError, DBAPIError) as e:
@@ -52,7 +54,7 @@ async def _reachable(db) -> None:
         raise CLIError(f"cannot reach the database ({urls}): {reason}") from None
 
 
-async def _is_empty(db) -> bool:
+async def _is_empty(db: Database) -> bool:
     """Empty as the seed understands it: no row in any model table."""
     from gateway.seed import SeedRefused
     from gateway.seed.writer import refuse_unless_empty
@@ -88,7 +90,7 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-async def _what_reset_deletes(db) -> str:
+async def _what_reset_deletes(db: Database) -> str:
     """What ``seed --reset`` is about to delete that the seed will not bring back."""
     from gateway.models.audit import Event
     from gateway.models.training import LeadProviderAPIToken
@@ -306,7 +308,11 @@ Send either as the header "Authorization: Bearer <token>".""",
 }
 
 
-def _sub(sub, name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002
+def _sub(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help: str,  # noqa: A002
+) -> argparse.ArgumentParser:
     return sub.add_parser(
         name,
         help=help,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLFormattedError
 from strawberry.relay import GlobalIDValueError
 
 from gateway.auth.errors import AuthError
@@ -40,7 +39,7 @@ def error_code(error: GraphQLError) -> str | None:
     return None
 
 
-def present_errors(errors: list[GraphQLError], request_id: str) -> list[dict[str, Any]]:
+def present_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLFormattedError]:
     """The errors as the caller sees them, each with ``extensions.code``.
 
     An unexpected exception is logged with its traceback and the request id, and reaches

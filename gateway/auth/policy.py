@@ -103,7 +103,7 @@ def _inner(stmt: Any) -> Any:
     return stmt.execution_options(policy="rule")
 
 
-def _lead_provider_partnership_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
+def _lead_provider_partnership_ids(lead_provider_id: int) -> sa.Select[int]:
     return _inner(
         sa.select(SchoolPartnership.id)
         .join(
@@ -119,7 +119,7 @@ def _lead_provider_partnership_ids(lead_provider_id: int) -> sa.Select[tuple[int
     )
 
 
-def _lead_provider_active_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
+def _lead_provider_active_ids(lead_provider_id: int) -> sa.Select[int]:
     return _inner(
         sa.select(ActiveLeadProvider.id).where(
             ActiveLeadProvider.lead_provider_id == lead_provider_id
@@ -149,7 +149,7 @@ def _school_teacher_ids(school_id: int) -> sa.CompoundSelect:
     )
 
 
-def _appropriate_body_teacher_ids(appropriate_body_id: int) -> sa.Select[tuple[int]]:
+def _appropriate_body_teacher_ids(appropriate_body_id: int) -> sa.Select[int]:
     return _inner(
         sa.select(InductionPeriod.teacher_id).where(
             InductionPeriod.appropriate_body_id == appropriate_body_id
@@ -157,7 +157,7 @@ def _appropriate_body_teacher_ids(appropriate_body_id: int) -> sa.Select[tuple[i
     )
 
 
-def _lead_provider_teacher_ids(lead_provider_id: int) -> sa.Select[tuple[int]]:
+def _lead_provider_teacher_ids(lead_provider_id: int) -> sa.Select[int]:
     return _inner(
         sa.select(TrainingPeriod.teacher_id).where(_lead_provider_training(lead_provider_id))
     )
@@ -713,9 +713,10 @@ FACTS: frozenset[Rule] = frozenset({induction_facts, mentor_facts})
 """The rules a ``Scope.facts`` read may use instead of the model's own."""
 
 PUBLIC_TABLES: frozenset[str] = frozenset(
-    model.__table__.name
+    # RULES is keyed by mapped classes, typed as plain ``type`` like every model here.
+    model.__table__.name  # type: ignore[attr-defined]
     for model, rule in RULES.items()
-    if rule is public  # type: ignore[attr-defined]
+    if rule is public
 )
 
 

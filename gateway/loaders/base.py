@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, ClassVar, Concatenate, TypeAlias, TypeVar, cast
 
 import sqlalchemy as sa
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth import policy
+from gateway.auth.viewer import Viewer
 
 L = TypeVar("L", bound=DataLoader)
+
+ResultRow: TypeAlias = sa.Row[*tuple[Any, ...]]
+"""A row as ``Loaders.fetch`` returns it: any number of columns, read by attribute name
+(``row.school_id``) as Any; read-only, and not an instance of the model."""
 
 
 class Loaders:
@@ -27,7 +32,7 @@ class Loaders:
         self._lock = asyncio.Lock()
         self._loaders: dict[tuple[Hashable, ...], DataLoader] = {}
 
-    async def fetch(self, stmt: sa.Select[Any]) -> Sequence[Any]:
+    async def fetch(self, stmt: sa.Select[Any]) -> Sequence[ResultRow]:
         """Rows of ``select(Model)...`` as plain result rows (attribute access by column
         name), not ORM objects, which cost more to build (bench/graph.py, Participants:
         1,546 -> 1,426 ms in one run). Rows are read-only, as reads are."""
@@ -37,18 +42,22 @@ class Loaders:
         async with self._lock:
             return (await self.session.execute(stmt)).all()
 
-    def get(self, cls: type[L], *params: Hashable) -> L:
-        """The request's loader of class ``cls`` with ``params`` (its cache key)."""
+    def get(self, cls: Callable[Concatenate[Loaders, ...], L], *params: Hashable) -> L:
+        """The request's loader of class ``cls`` with ``params`` (its cache key).
+
+        ``cls`` is a loader class; typed as what it is called as, since loader classes
+        take ``(loaders, *params)`` where ``DataLoader`` takes a batch function."""
         key = (cls, *params)
         loader = self._loaders.get(key)
         if loader is None:
             loader = self._loaders[key] = cls(self, *params)
-        return loader  # type: ignore[return-value]
+        # The key starts with cls, so the loader cached under it is a cls.
+        return cast(L, loader)
 
     def by_id(self, model: type) -> RowsById:
         return self.get(RowsById, model)
 
-    async def load(self, model: type, ident: Any | None) -> Any | None:
+    async def load(self, model: type, ident: Any | None) -> ResultRow | None:
         if ident is None:
             return None
         return await self.by_id(model).load(ident)
@@ -61,9 +70,9 @@ class RowsById(DataLoader):
         super().__init__()
         self.loaders = loaders
         self.model = model
-        self.pk = sa.inspect(model).primary_key[0]
+        self.pk: sa.Column[Any] = sa.inspect(model).primary_key[0]
 
-    async def batch_load_fn(self, ids: list[Any]) -> list[Any]:
+    async def batch_load_fn(self, ids: list[Any]) -> list[ResultRow | None]:
         stmt = self.loaders.scope.select(self.model).where(self.pk.in_(set(ids)))
         found = {getattr(r, self.pk.key): r for r in await self.loaders.fetch(stmt)}
         return [found.get(i) for i in ids]
@@ -80,21 +89,24 @@ class RowsByKey(DataLoader):
     model: ClassVar[type]
     key: ClassVar[Any]
     order_by: ClassVar[Sequence[Any]] = ()
-    facts: ClassVar[policy.Rule | None] = None
+    # A staticmethod (a policy.Rule), so that reading it through an instance gives the
+    # rule itself rather than binding the instance as its viewer.
+    facts: ClassVar[staticmethod[[Viewer], sa.ColumnElement[bool]] | None] = None
 
     def __init__(self, loaders: Loaders, *params: Hashable) -> None:
         super().__init__()
         self.loaders = loaders
-        self.params = params
+        # Any: what each parameter means (a flag, a year) is the subclass's to know.
+        self.params: tuple[Any, ...] = params
 
     def condition(self) -> sa.ColumnElement[bool] | None:
         return None
 
-    async def batch_load_fn(self, keys: list[Any]) -> list[list[Any]]:
+    async def batch_load_fn(self, keys: list[Any]) -> list[list[ResultRow]]:
         scope = self.loaders.scope
         # Read through the class: ``key`` is a SQLAlchemy descriptor.
         key = type(self).key
-        pk = sa.inspect(self.model).primary_key[0]
+        pk: sa.Column[Any] = sa.inspect(self.model).primary_key[0]
         if self.facts is None:
             stmt = scope.select(self.model)
         else:
@@ -103,7 +115,7 @@ class RowsByKey(DataLoader):
         extra = self.condition()
         if extra is not None:
             stmt = stmt.where(extra)
-        grouped: dict[Any, list[Any]] = defaultdict(list)
+        grouped: dict[Any, list[ResultRow]] = defaultdict(list)
         by_id = self.loaders.by_id(self.model) if self.facts is None else None
         for row in await self.loaders.fetch(stmt):
             grouped[getattr(row, key.key)].append(row)
@@ -130,7 +142,7 @@ class ReadableContacts(DataLoader):
         self.loaders = loaders
         self.model: Any = model
 
-    async def batch_load_fn(self, ids: list[int]) -> list[Any]:
+    async def batch_load_fn(self, ids: list[int]) -> list[ResultRow | None]:
         stmt = self.loaders.scope.contacts(self.model).where(self.model.id.in_(set(ids)))
         found = {row.id: row for row in await self.loaders.fetch(stmt)}
         return [found.get(i) for i in ids]

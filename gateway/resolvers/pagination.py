@@ -19,7 +19,7 @@ from strawberry import relay
 from gateway.context import Context
 from gateway.errors import BadUserInput
 
-T = TypeVar("T")
+T = TypeVar("T", bound=relay.Node)
 
 
 def _encode_value(value: Any) -> Any:

@@ -17,7 +17,7 @@ from gateway.schema.training import ContractPeriod, DeliveryPartner, LeadProvide
 
 def _lpdp_ids(
     *, delivery_partner_id: uuid.UUID | None = None, lead_provider_id: int | None = None
-) -> sa.Select[tuple[int]]:
+) -> sa.Select[int]:
     stmt = (
         sa.select(trm.LeadProviderDeliveryPartnership.id)
         .join(

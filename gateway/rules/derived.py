@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -12,7 +13,29 @@ from gateway.auth import policy
 from gateway.models.inductions import InductionOutcome, InductionPeriod
 from gateway.models.payments import ClawbackStatus, PaymentStatus
 from gateway.models.teachers import Teacher, TRSInductionStatus
-from gateway.models.training import TrainingPeriod
+
+# What the derivations read, as protocols: the graph passes result rows
+# (gateway.loaders.base.ResultRow), other callers model instances; both fit.
+
+
+class TrainingStops(Protocol):
+    """A training period, for ``training_status``."""
+
+    @property
+    def withdrawn_at(self) -> dt.datetime | None: ...
+    @property
+    def deferred_at(self) -> dt.datetime | None: ...
+
+
+class InductionSpan(Protocol):
+    """An induction period, for the induction derivations."""
+
+    @property
+    def started_on(self) -> dt.date: ...
+    @property
+    def finished_on(self) -> dt.date | None: ...
+    @property
+    def outcome(self) -> InductionOutcome | None: ...
 
 
 class TrainingStatus(enum.StrEnum):
@@ -47,7 +70,7 @@ class InductionStatus(enum.StrEnum):
     EXEMPT = "exempt"
 
 
-def training_status(period: TrainingPeriod) -> TrainingStatus:
+def training_status(period: TrainingStops) -> TrainingStatus:
     if period.withdrawn_at is not None:
         return TrainingStatus.WITHDRAWN
     if period.deferred_at is not None:
@@ -78,7 +101,7 @@ def declaration_state(payment: PaymentStatus, clawback: ClawbackStatus) -> Decla
 
 
 def induction_status(
-    periods: Iterable[InductionPeriod], trs_status: TRSInductionStatus
+    periods: Iterable[InductionSpan], trs_status: TRSInductionStatus
 ) -> InductionStatus:
     """From the teacher's induction periods; TRS decides only exemption."""
     periods = list(periods)
@@ -94,12 +117,12 @@ def induction_status(
     return InductionStatus.PAUSED if periods else InductionStatus.NOT_STARTED
 
 
-def covers(period: InductionPeriod, day: dt.date) -> bool:
+def covers(period: InductionSpan, day: dt.date) -> bool:
     return period.started_on <= day and (period.finished_on is None or period.finished_on >= day)
 
 
 def eligible_for_funding(
-    induction_periods: Iterable[InductionPeriod], has_ect_period: bool, today: dt.date
+    induction_periods: Iterable[InductionSpan], has_ect_period: bool, today: dt.date
 ) -> bool:
     """Funding-eligible once an induction period covers today and the teacher has an ECT period."""
     return has_ect_period and any(covers(p, today) for p in induction_periods)

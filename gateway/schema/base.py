@@ -14,6 +14,7 @@ from strawberry.types.nodes import SelectedField
 
 from gateway.context import Context
 from gateway.errors import BadUserInput, NotFound
+from gateway.loaders.base import ResultRow
 from gateway.schema.compat import describe_enum_values
 
 E = TypeVar("E", bound=enum.Enum)
@@ -24,7 +25,12 @@ def ctx(info: Info) -> Context:
 
 
 def gql_enum(enum_cls: type[E], name: str, description: str, values: dict[Any, str]) -> type[E]:
-    """Expose a model enum in the graph with a description on the type and every value."""
+    """Expose a model enum in the graph with a description on the type and every value.
+
+    The enum class itself becomes the GraphQL enum, so annotate fields with it or a
+    plain alias of it (``SchoolType = sm.SchoolType``): mypy takes no call's result as
+    a type. The class is still returned, so ``X = gql_enum(...)`` stays the same class
+    at runtime (were it None, fields annotated with it would silently become Void)."""
     missing = set(enum_cls) - set(values)
     if missing:
         raise ValueError(f"{name}: no description for {sorted(m.name for m in missing)}")
@@ -46,40 +52,50 @@ def _node_ids(node_ids: Iterable[str], type_name: str) -> list[int]:
 
 
 class ModelNode(relay.Node):
-    """A Relay node backed by one model row, loaded through the viewer's scoped loaders."""
+    """A Relay node backed by one model row, loaded through the viewer's scoped loaders.
+
+    Every subclass is a Strawberry type that declares ``row`` as its own private field;
+    the declaration here only tells the type checker (ModelNode is no Strawberry type,
+    so it makes no field)."""
 
     model: ClassVar[type]
+    row: strawberry.Private[ResultRow]
 
     @classmethod
-    def from_row(cls, row: Any, **private: Any) -> Self:
+    def from_row(cls, row: ResultRow, **private: Any) -> Self:
         """Fields named like model attributes are copied; the rest are resolvers.
 
         ``private`` fills other private fields (e.g. a training period's facts)."""
         kwargs = {
             f.name: getattr(row, f.name)
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            for f in dataclasses.fields(cls)
             if f.init and f.name != "row" and f.name not in private
         }
-        return cls(row=row, **kwargs, **private)
+        # The subclasses' constructors take row; ModelNode's (Node's) does not.
+        return cls(row=row, **kwargs, **private)  # type: ignore[call-arg]
 
     @classmethod
-    def maybe(cls, row: Any | None) -> Self | None:
+    def maybe(cls, row: ResultRow | None) -> Self | None:
         return None if row is None else cls.from_row(row)
 
     @classmethod
-    def many(cls, rows: Iterable[Any]) -> list[Self]:
+    def many(cls, rows: Iterable[ResultRow]) -> list[Self]:
         return [cls.from_row(r) for r in rows]
 
     @classmethod
-    async def load_rows(cls, info: Info, node_ids: Iterable[str], required: bool) -> list[Any]:
+    async def load_rows(
+        cls, info: Info, node_ids: Iterable[str], required: bool
+    ) -> list[ResultRow | None]:
         ids = _node_ids(node_ids, cls.__name__)
         rows = await ctx(info).loaders.by_id(cls.model).load_many(ids)
         if required and any(r is None for r in rows):
             raise NotFound(f"No {cls.__name__} with that id is visible to you.")
         return rows
 
+    # Node overloads resolve_nodes on ``required`` so that True promises no None; one
+    # signature serves here, and keeps the promise: load_rows raises NotFound instead.
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         return [cls.maybe(r) for r in await cls.load_rows(info, node_ids, required)]

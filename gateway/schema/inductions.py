@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.loaders.base import ResultRow
 from gateway.models import inductions as im
 from gateway.models import teachers as tm
 from gateway.schema.base import Action, ModelNode, ctx, gql_enum
@@ -18,7 +19,8 @@ from gateway.schema.teachers import TRSInductionStatus
 if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
 
-AppropriateBodyType = gql_enum(
+AppropriateBodyType = im.AppropriateBodyType
+gql_enum(
     im.AppropriateBodyType,
     "AppropriateBodyType",
     "The kind of appropriate body.",
@@ -28,13 +30,15 @@ AppropriateBodyType = gql_enum(
         im.AppropriateBodyType.TEACHING_SCHOOL_HUB: "A teaching school hub.",
     },
 )
-InductionOutcome = gql_enum(
+InductionOutcome = im.InductionOutcome
+gql_enum(
     im.InductionOutcome,
     "InductionOutcome",
     "The outcome an appropriate body recorded.",
     {im.InductionOutcome.PASS: "Passed induction.", im.InductionOutcome.FAIL: "Failed induction."},
 )
-TrainingProgramme = gql_enum(
+TrainingProgramme = im.TrainingProgramme
+gql_enum(
     im.TrainingProgramme,
     "TrainingProgramme",
     "How the training is delivered.",
@@ -48,7 +52,7 @@ TrainingProgramme = gql_enum(
 @strawberry.type(description="A body that supervises teachers' induction and records outcomes.")
 class AppropriateBody(ModelNode):
     model: ClassVar[type] = im.AppropriateBody
-    row: strawberry.Private[im.AppropriateBody]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     name: str = strawberry.field(description="The appropriate body's name.")
     type: AppropriateBodyType = strawberry.field(description="The kind of appropriate body.")
@@ -57,7 +61,7 @@ class AppropriateBody(ModelNode):
 @strawberry.type(description="A teacher's induction supervised by one appropriate body.")
 class InductionPeriod(ModelNode):
     model: ClassVar[type] = im.InductionPeriod
-    row: strawberry.Private[im.InductionPeriod]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     started_on: dt.date = strawberry.field(description="First day of the period.")
     finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")
@@ -108,7 +112,7 @@ class InductionPeriod(ModelNode):
 @strawberry.type(description="An extension to a teacher's induction.")
 class InductionExtension(ModelNode):
     model: ClassVar[type] = im.InductionExtension
-    row: strawberry.Private[im.InductionExtension]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
 
     @strawberry.field(description="Terms added (0.1 to 16).")

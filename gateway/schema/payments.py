@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.loaders.base import ResultRow
 from gateway.loaders.payments import AdjustmentsByStatement
 from gateway.models import payments as pm
 from gateway.models import teachers as tm
@@ -22,7 +23,8 @@ from gateway.schema.training import DeliveryPartner, LeadProvider, TrainingPerio
 if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
 
-DeclarationType = gql_enum(
+DeclarationType = trm.DeclarationType
+gql_enum(
     trm.DeclarationType,
     "DeclarationType",
     "The point of training declared, in order.",
@@ -34,7 +36,8 @@ DeclarationType = gql_enum(
         for t in trm.DeclarationType
     },
 )
-DeclarationState = gql_enum(
+DeclarationState = derived.DeclarationState
+gql_enum(
     derived.DeclarationState,
     "DeclarationState",
     "The declaration's state, as lead providers see it.",
@@ -48,7 +51,8 @@ DeclarationState = gql_enum(
         derived.DeclarationState.CLAWED_BACK: "Voided after payment and clawed back.",
     },
 )
-StatementStatus = gql_enum(
+StatementStatus = pm.StatementStatus
+gql_enum(
     pm.StatementStatus,
     "StatementStatus",
     "Where a statement is in the payment cycle.",
@@ -58,7 +62,8 @@ StatementStatus = gql_enum(
         pm.StatementStatus.PAID: "Payment authorised.",
     },
 )
-FeeType = gql_enum(
+FeeType = pm.FeeType
+gql_enum(
     pm.FeeType,
     "FeeType",
     "What a statement pays.",
@@ -74,7 +79,7 @@ FeeType = gql_enum(
 )
 class Declaration(ModelNode):
     model: ClassVar[type] = pm.Declaration
-    row: strawberry.Private[pm.Declaration]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     declaration_type: DeclarationType = strawberry.field(description="The point of training.")
     declaration_date: dt.datetime = strawberry.field(description="When the point was reached.")
@@ -143,7 +148,7 @@ class Declaration(ModelNode):
 
 @strawberry.type(description="A manual adjustment to a statement's total.")
 class StatementAdjustment:
-    row: strawberry.Private[pm.StatementAdjustment]
+    row: strawberry.Private[ResultRow]
 
     @strawberry.field(description="Why the adjustment was made.")
     def description(self) -> str:
@@ -157,7 +162,7 @@ class StatementAdjustment:
 @strawberry.type(description="A monthly financial statement for a lead provider and cohort.")
 class Statement(ModelNode):
     model: ClassVar[type] = pm.Statement
-    row: strawberry.Private[pm.Statement]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     month: int = strawberry.field(description="Statement month (1 to 12).")
     year: int = strawberry.field(description="Statement year.")

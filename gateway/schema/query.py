@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -47,7 +47,9 @@ class SignedIn(BasePermission):
         return True
 
 
-def signed_in(description: str, **kwargs: object) -> object:
+def signed_in(description: str, **kwargs: Any) -> Any:
+    """``@strawberry.field`` for a root field that needs a viewer; typed ``Any`` as
+    Strawberry types the decorator it returns."""
     return strawberry.field(description=description, permission_classes=[SignedIn], **kwargs)
 
 

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from gateway.loaders.base import ReadableContacts, RowsByKey
+from gateway.loaders.base import ReadableContacts, ResultRow, RowsByKey
 from gateway.loaders.schools import (
     ECTPeriodsBySchool,
     MentorPeriodsBySchool,
@@ -32,19 +32,22 @@ if TYPE_CHECKING:
     from gateway.schema.teachers import Teacher
     from gateway.schema.training import SchoolPartnership, TrainingPeriod
 
-SchoolType = gql_enum(
+SchoolType = sm.SchoolType
+gql_enum(
     sm.SchoolType,
     "SchoolType",
     "Establishment type, as Get Information About Schools names it.",
     spelled_out(sm.SchoolType),
 )
-SchoolPhase = gql_enum(
+SchoolPhase = sm.SchoolPhase
+gql_enum(
     sm.SchoolPhase,
     "SchoolPhase",
     "Phase of education.",
     spelled_out(sm.SchoolPhase, " phase."),
 )
-SchoolStatus = gql_enum(
+SchoolStatus = sm.SchoolStatus
+gql_enum(
     sm.SchoolStatus,
     "SchoolStatus",
     "Whether the school is open.",
@@ -55,13 +58,15 @@ SchoolStatus = gql_enum(
         sm.SchoolStatus.PROPOSED_TO_OPEN: "Not yet open.",
     },
 )
-WorkingPattern = gql_enum(
+WorkingPattern = sm.WorkingPattern
+gql_enum(
     sm.WorkingPattern,
     "WorkingPattern",
     "How much the teacher works.",
     {sm.WorkingPattern.PART_TIME: "Part time.", sm.WorkingPattern.FULL_TIME: "Full time."},
 )
-ParticipantStatus = gql_enum(
+ParticipantStatus = derived.ParticipantStatus
+gql_enum(
     derived.ParticipantStatus,
     "ParticipantStatus",
     "Where the teacher stands at the school today.",
@@ -82,7 +87,7 @@ CurrentArg = Annotated[
 @strawberry.type(description="A school in England (or a British school overseas) in GIAS.")
 class School(ModelNode):
     model: ClassVar[type] = sm.School
-    row: strawberry.Private[sm.School]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     urn: str = strawberry.field(description="Unique reference number: 6 digits.")
     name: str = strawberry.field(description="The school's name.")
@@ -211,7 +216,7 @@ class ECTAtSchoolPeriod(_AtSchool):
     model: ClassVar[type] = sm.ECTAtSchoolPeriod
     _mentorships: ClassVar[type[RowsByKey]] = MentorshipsByECTPeriod
     _training: ClassVar[type[RowsByKey]] = TrainingByECTPeriod
-    row: strawberry.Private[sm.ECTAtSchoolPeriod]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     working_pattern: WorkingPattern = strawberry.field(description="Full or part time.")
 
@@ -233,14 +238,14 @@ class MentorAtSchoolPeriod(_AtSchool):
     model: ClassVar[type] = sm.MentorAtSchoolPeriod
     _mentorships: ClassVar[type[RowsByKey]] = MentorshipsByMentorPeriod
     _training: ClassVar[type[RowsByKey]] = TrainingByMentorPeriod
-    row: strawberry.Private[sm.MentorAtSchoolPeriod]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
 
 
 @strawberry.type(description="An ECT mentored by a mentor at the same school for a period.")
 class MentorshipPeriod(ModelNode):
     model: ClassVar[type] = sm.MentorshipPeriod
-    row: strawberry.Private[sm.MentorshipPeriod]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     started_on: dt.date = strawberry.field(description="First day of the mentorship.")
     finished_on: dt.date | None = strawberry.field(description="Last day; null while open.")

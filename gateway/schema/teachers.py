@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from gateway.loaders.audit import EventsByTeacher
+from gateway.loaders.base import ResultRow
 from gateway.loaders.inductions import (
     ExtensionsByTeacher,
     InductionFactsByTeacher,
@@ -20,7 +21,6 @@ from gateway.loaders.inductions import (
 )
 from gateway.loaders.schools import ECTPeriodsByTeacher, MentorPeriodsByTeacher
 from gateway.loaders.training import TrainingByTeacher
-from gateway.models import inductions as im
 from gateway.models import teachers as tm
 from gateway.rules import derived
 from gateway.schema.base import ModelNode, ctx, gql_enum
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from gateway.schema.schools import ECTAtSchoolPeriod, MentorAtSchoolPeriod
     from gateway.schema.training import TrainingPeriod
 
-TRSInductionStatus = gql_enum(
+TRSInductionStatus = tm.TRSInductionStatus
+gql_enum(
     tm.TRSInductionStatus,
     "TRSInductionStatus",
     "Induction status as the Teaching Record System holds it.",
@@ -45,7 +46,8 @@ TRSInductionStatus = gql_enum(
     },
 )
 
-InductionStatus = gql_enum(
+InductionStatus = derived.InductionStatus
+gql_enum(
     derived.InductionStatus,
     "InductionStatus",
     "Where the teacher's induction stands, derived from their induction periods.",
@@ -63,7 +65,7 @@ InductionStatus = gql_enum(
 @strawberry.type(description="A teacher: an early career teacher, a mentor, or both over time.")
 class Teacher(ModelNode):
     model: ClassVar[type] = tm.Teacher
-    row: strawberry.Private[tm.Teacher]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     trn: str | None = strawberry.field(
         description="Teacher reference number: 7 digits; null for a flagged trnless teacher."
@@ -173,7 +175,7 @@ class Teacher(ModelNode):
         return [Event.from_row(r) for r in rows]
 
 
-def _induction_facts(info: Info, teacher_id: int) -> Awaitable[list[im.InductionPeriod]]:
+def _induction_facts(info: Info, teacher_id: int) -> Awaitable[list[ResultRow]]:
     """Induction periods read only to derive statuses (see policy.induction_facts).
 
     Returns the loader's future itself, so gathering it with others starts no task."""

@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from gateway.loaders import enrolments
+from gateway.loaders.base import ResultRow
 from gateway.loaders.payments import DeclarationsByTrainingPeriod
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     from gateway.schema.schools import School
     from gateway.schema.teachers import Teacher
 
-TrainingStatus = gql_enum(
+TrainingStatus = derived.TrainingStatus
+gql_enum(
     derived.TrainingStatus,
     "TrainingStatus",
     "Whether the participant is training, paused or stopped with this provider.",
@@ -37,13 +39,15 @@ TrainingStatus = gql_enum(
         derived.TrainingStatus.WITHDRAWN: "Training stopped (withdrawn) with a reason.",
     },
 )
-WithdrawalReason = gql_enum(
+WithdrawalReason = trm.WithdrawalReason
+gql_enum(
     trm.WithdrawalReason,
     "WithdrawalReason",
     "Why a participant was withdrawn.",
     spelled_out(trm.WithdrawalReason),
 )
-DeferralReason = gql_enum(
+DeferralReason = trm.DeferralReason
+gql_enum(
     trm.DeferralReason,
     "DeferralReason",
     "Why a participant's training was deferred.",
@@ -60,7 +64,7 @@ class ParticipantType(enum.Enum):
 @strawberry.type(description="An organisation contracted to deliver provider-led training.")
 class LeadProvider(ModelNode):
     model: ClassVar[type] = trm.LeadProvider
-    row: strawberry.Private[trm.LeadProvider]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     name: str = strawberry.field(description="The lead provider's name.")
 
@@ -72,7 +76,7 @@ class LeadProvider(ModelNode):
 @strawberry.type(description="An organisation delivering training for lead providers.")
 class DeliveryPartner(ModelNode):
     model: ClassVar[type] = trm.DeliveryPartner
-    row: strawberry.Private[trm.DeliveryPartner]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
     name: str = strawberry.field(description="The delivery partner's name.")
 
@@ -83,7 +87,7 @@ class DeliveryPartner(ModelNode):
 
 @strawberry.type(description="A cohort: the contract period that starts in June of `year`.")
 class ContractPeriod:
-    row: strawberry.Private[trm.ContractPeriod]
+    row: strawberry.Private[ResultRow]
 
     @strawberry.field(description="The year the contract period starts (the cohort).")
     def year(self) -> int:
@@ -112,7 +116,7 @@ class ContractPeriod:
 
 @strawberry.type(description="A schedule of declaration windows in one contract period.")
 class Schedule:
-    row: strawberry.Private[trm.Schedule]
+    row: strawberry.Private[ResultRow]
 
     @strawberry.field(description="E.g. ecf-standard-september.")
     def identifier(self) -> str:
@@ -128,7 +132,7 @@ class Schedule:
 )
 class SchoolPartnership(ModelNode):
     model: ClassVar[type] = trm.SchoolPartnership
-    row: strawberry.Private[trm.SchoolPartnership]
+    row: strawberry.Private[ResultRow]
     id: relay.NodeID[int]
 
     @strawberry.field(description="The partnership id used by the Lead Provider API.")
@@ -155,7 +159,7 @@ class SchoolPartnership(ModelNode):
 
         return School.maybe(await ctx(info).loaders.load(sm.School, self.row.school_id))
 
-    async def _lpdp(self, info: Info) -> trm.LeadProviderDeliveryPartnership | None:
+    async def _lpdp(self, info: Info) -> ResultRow | None:
         return await ctx(info).loaders.load(
             trm.LeadProviderDeliveryPartnership, self.row.lead_provider_delivery_partnership_id
         )
@@ -192,7 +196,7 @@ class TrainingPeriod(ModelNode):
     list first (gateway.loaders.enrolments), so those fields resolve synchronously."""
 
     model: ClassVar[type] = trm.TrainingPeriod
-    row: strawberry.Private[trm.TrainingPeriod]
+    row: strawberry.Private[ResultRow]
     facts: strawberry.Private[enrolments.EnrolmentFacts]
     id: relay.NodeID[int]
     started_on: dt.date = strawberry.field(description="First day of the training period.")
@@ -212,7 +216,7 @@ class TrainingPeriod(ModelNode):
         return [cls.from_row(r, facts=f) for r, f in zip(rows, facts, strict=True)]
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # as ModelNode.resolve_nodes
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[TrainingPeriod | None]:
         rows = await cls.load_rows(info, node_ids, required)

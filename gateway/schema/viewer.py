@@ -17,7 +17,8 @@ from gateway.schema.inductions import AppropriateBody
 from gateway.schema.schools import School
 from gateway.schema.training import LeadProvider
 
-ViewerRole = gql_enum(
+ViewerRole = Role
+gql_enum(
     Role,
     "Role",
     "The role a caller acts in.",

@@ -46,9 +46,9 @@ def resolve_partnerships(
     )
     by_pair: dict[tuple[int, int, int], DeliveryPartnershipInfo] = {}
     by_provider: dict[tuple[int, int], list[DeliveryPartnershipInfo]] = defaultdict(list)
-    for lpdp in world.delivery_partnerships:
-        by_pair[(lpdp.year, lpdp.lead_provider_id, lpdp.delivery_partner_id)] = lpdp
-        by_provider[(lpdp.year, lpdp.lead_provider_id)].append(lpdp)
+    for known in world.delivery_partnerships:
+        by_pair[(known.year, known.lead_provider_id, known.delivery_partner_id)] = known
+        by_provider[(known.year, known.lead_provider_id)].append(known)
 
     previous: dict[int, DeliveryPartnershipInfo] = {}
     arrangements: dict[tuple[int, int], Arrangement] = {}
@@ -64,7 +64,7 @@ def resolve_partnerships(
             provider = last.lead_provider_id if last is not None else choose_provider(rng)
             arrangements[(year, school_id)] = world.active_lead_providers[(provider, year)]
             continue
-        lpdp = None
+        lpdp: DeliveryPartnershipInfo | None = None
         if last is not None:
             roll = rng.random()
             if roll < KEEP_PARTNERSHIP:

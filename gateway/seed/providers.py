@@ -99,11 +99,11 @@ def _build_delivery_partnerships(world: World, streams: Streams) -> None:
                 if second != provider:
                     pairs.append((partner.id, second))
         # Every active lead provider needs at least one delivery partner to work at all.
-        for provider in world.lead_providers:
-            if all(lp != provider.id for _, lp in pairs):
+        for lead_provider in world.lead_providers:
+            if all(lp != lead_provider.id for _, lp in pairs):
                 partner_id = rng.choice(world.delivery_partners).id
-                if (partner_id, provider.id) not in pairs:
-                    pairs.append((partner_id, provider.id))
+                if (partner_id, lead_provider.id) not in pairs:
+                    pairs.append((partner_id, lead_provider.id))
         for partner_id, provider_id in sorted(pairs):
             created = min(add_days(dt.date(year, 3, 15), rng.randrange(0, 75)), world.today)
             world.delivery_partnerships.append(
