@@ -11,7 +11,8 @@ from strawberry.scalars import JSON
 from gateway.models import audit as am
 from gateway.schema.base import gql_enum
 
-AuthorType = gql_enum(
+AuthorType = am.AuthorType
+gql_enum(
     am.AuthorType,
     "AuthorType",
     "Who made a change.",

@@ -15,6 +15,7 @@ from strawberry.types.nodes import SelectedField
 from gateway.context import Context
 from gateway.errors import BadUserInput, NotFound
 from gateway.loaders.base import ResultRow
+from gateway.models import Base
 from gateway.schema.compat import describe_enum_values
 
 E = TypeVar("E", bound=enum.Enum)
@@ -59,10 +60,12 @@ class ModelNode(relay.Node):
     so it makes no field)."""
 
     model: ClassVar[type]
+    # A result row from the loaders; a model instance when a mutation returns what it
+    # wrote. Fields read the same attributes from either.
     row: strawberry.Private[ResultRow]
 
     @classmethod
-    def from_row(cls, row: ResultRow, **private: Any) -> Self:
+    def from_row(cls, row: ResultRow | Base, **private: Any) -> Self:
         """Fields named like model attributes are copied; the rest are resolvers.
 
         ``private`` fills other private fields (e.g. a training period's facts)."""
@@ -75,7 +78,7 @@ class ModelNode(relay.Node):
         return cls(row=row, **kwargs, **private)  # type: ignore[call-arg]
 
     @classmethod
-    def maybe(cls, row: ResultRow | None) -> Self | None:
+    def maybe(cls, row: ResultRow | Base | None) -> Self | None:
         return None if row is None else cls.from_row(row)
 
     @classmethod
