@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth import policy
@@ -80,6 +81,12 @@ class Context:
         if self.session.in_transaction():
             await self.session.rollback()
         async with self.session.begin():
+            if self.session.get_bind().dialect.name == "sqlite":
+                # Take SQLite's write lock before reading, so a concurrent write waits
+                # for this one instead of failing later on a stale snapshot.
+                await self.session.execute(
+                    policy.system_read(sa.text("BEGIN IMMEDIATE"), "SQLite write lock")
+                )
             yield self.session
 
 

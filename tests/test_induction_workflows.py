@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from gateway.app import create_app
 from gateway.auth.jwt_tokens import mint_development_token
@@ -363,9 +362,8 @@ async def test_release_lets_another_body_claim(app_client, seeded_db: Database) 
 
 
 async def test_two_bodies_claiming_at_once_end_with_one_claim(seeded_db: Database) -> None:
-    """Truly concurrent transactions (PostgreSQL): one claim, one clean user error."""
-    if make_url(seeded_db.settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("SQLite serialises writers; the race is a PostgreSQL matter")
+    """Truly concurrent transactions: one claim, one clean user error (PostgreSQL: row
+    lock and the one-open-period index; SQLite: the write lock taken first)."""
     teacher = await new_claimable_teacher(seeded_db)
     body_id = teacher.school_reported_appropriate_body_id
     tokens = [
