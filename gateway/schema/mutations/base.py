@@ -21,6 +21,9 @@ from gateway.rules.refusals import Refusal
 
 T = TypeVar("T")
 
+INPUT = strawberry.argument(description="What to change: see the input type's fields.")
+"""The description of every mutation's one ``input`` argument (Annotated[XInput, INPUT])."""
+
 
 @strawberry.type(description="Why a mutation changed nothing: one per problem found.")
 class UserError:

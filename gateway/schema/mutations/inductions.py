@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from gateway.models import inductions as im
 from gateway.rules import inductions as rules
 from gateway.schema.base import ctx
 from gateway.schema.inductions import InductionExtension, InductionPeriod, TrainingProgramme
-from gateway.schema.mutations.base import UserError, node_id, perform
+from gateway.schema.mutations.base import INPUT, UserError, node_id, perform
 from gateway.teacher_records import LocalTeacherRecordSource
 
 
@@ -126,7 +126,9 @@ class InductionMutations:
         "Claim an ECT for your appropriate body: opens an induction period. The teacher "
         "must have QTS, no induction outcome and no open induction with another body."
     )
-    async def claim_ect(self, info: Info, input: ClaimECTInput) -> InductionPeriodPayload:
+    async def claim_ect(
+        self, info: Info, input: Annotated[ClaimECTInput, INPUT]
+    ) -> InductionPeriodPayload:
         c = ctx(info)
 
         async def action(session: AsyncSession) -> im.InductionPeriod:
@@ -151,7 +153,7 @@ class InductionMutations:
         "finishes their open training and mentorships on the same day."
     )
     async def record_induction_pass(
-        self, info: Info, input: CloseInductionInput
+        self, info: Info, input: Annotated[CloseInductionInput, INPUT]
     ) -> InductionPeriodPayload:
         return await _close(info, input, im.InductionOutcome.PASS)
 
@@ -160,7 +162,7 @@ class InductionMutations:
         "finishes their open training and mentorships on the same day."
     )
     async def record_induction_fail(
-        self, info: Info, input: CloseInductionInput
+        self, info: Info, input: Annotated[CloseInductionInput, INPUT]
     ) -> InductionPeriodPayload:
         return await _close(info, input, im.InductionOutcome.FAIL)
 
@@ -168,12 +170,14 @@ class InductionMutations:
         "Release the ECT: closes your period without an outcome (e.g. they moved to a "
         "school with another appropriate body), so another body can claim them."
     )
-    async def release_ect(self, info: Info, input: CloseInductionInput) -> InductionPeriodPayload:
+    async def release_ect(
+        self, info: Info, input: Annotated[CloseInductionInput, INPUT]
+    ) -> InductionPeriodPayload:
         return await _close(info, input, None)
 
     @_mutation("Extend the induction of a teacher whose induction you supervise now.")
     async def add_induction_extension(
-        self, info: Info, input: AddInductionExtensionInput
+        self, info: Info, input: Annotated[AddInductionExtensionInput, INPUT]
     ) -> InductionExtensionPayload:
         c = ctx(info)
 
