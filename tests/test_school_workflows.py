@@ -765,3 +765,93 @@ async def test_an_ect_registered_mentored_and_leaving_in_the_timeline(
     assert all(record.trn not in str(e) and "@" not in str(e) for e in events), (
         "no email in the timeline"
     )
+
+
+# -- changeEctDetails ---------------------------------------------------------------------------
+
+CHANGE = """mutation($input: ChangeECTDetailsInput!) { changeEctDetails(input: $input) {
+    ectAtSchoolPeriod { id email workingPattern updatedAt
+        schoolReportedAppropriateBody { name } }
+    userErrors { field message code } } }"""
+READ_ECT = """query($id: ID!) { node(id: $id) { ... on ECTAtSchoolPeriod {
+    updatedAt email workingPattern } } }"""
+
+
+async def test_change_ect_details_refuses_stale_and_bad_changes(
+    app_client, seeded_db: Database
+) -> None:
+    at, other = await place(seeded_db, nth=13), await place(seeded_db, nth=14)
+    ect = await register_ect(app_client, at, await new_record(seeded_db))
+    neighbour = await register_ect(app_client, at, await new_record(seeded_db))
+    read = (await call(app_client, at.token, READ_ECT, {"id": ect["id"]}))["data"]["node"]
+    national = global_id(
+        "AppropriateBody", await body_id(seeded_db, im.AppropriateBodyType.NATIONAL)
+    )
+
+    def change(**fields: Any) -> dict:
+        return {
+            "input": {
+                "ectAtSchoolPeriodId": ect["id"],
+                "expectedUpdatedAt": read["updatedAt"],
+                **fields,
+            }
+        }
+
+    before = await snapshot(seeded_db)
+    ect_pk = decode_global_id(ect["id"])[1]
+    row_sql = "SELECT email || '|' || working_pattern FROM ect_at_school_periods WHERE id = :e"
+    row_before = await scalar(seeded_db, row_sql, e=ect_pk)
+    a_second_earlier = (
+        dt.datetime.fromisoformat(read["updatedAt"]) - dt.timedelta(seconds=1)
+    ).isoformat()
+    for who, variables, code, field in (
+        (other, change(workingPattern="PART_TIME"), "NOT_FOUND", "ectAtSchoolPeriodId"),
+        (
+            at,
+            change(workingPattern="PART_TIME", expectedUpdatedAt=a_second_earlier),
+            "STALE",
+            "expectedUpdatedAt",
+        ),
+        (at, change(email=neighbour["email"]), "EMAIL_IN_USE", "email"),
+        (at, change(email="nope"), "INVALID_EMAIL", "email"),
+        (
+            at,
+            change(appropriateBodyId=national),
+            "WRONG_APPROPRIATE_BODY_TYPE",
+            "appropriateBodyId",
+        ),
+    ):
+        error = refused(await call(app_client, who.token, CHANGE, variables), "changeEctDetails")
+        assert (error["code"], error["field"]) == (code, ["input", field]), (code, error)
+    nothing = refused(await call(app_client, at.token, CHANGE, change()), "changeEctDetails")
+    assert (nothing["code"], nothing["field"]) == ("NOTHING_TO_CHANGE", None)
+    assert await snapshot(seeded_db) == before
+    assert await scalar(seeded_db, row_sql, e=ect_pk) == row_before
+
+    changed = (
+        await call(
+            app_client,
+            at.token,
+            CHANGE,
+            change(workingPattern="PART_TIME", email="new@school.test"),
+        )
+    )["data"]["changeEctDetails"]
+    assert changed["userErrors"] == []
+    assert changed["ectAtSchoolPeriod"]["workingPattern"] == "PART_TIME"
+    assert changed["ectAtSchoolPeriod"]["email"] == "new@school.test"
+    assert changed["ectAtSchoolPeriod"]["updatedAt"] != read["updatedAt"]
+
+    # The details read before that change are now stale: a second change is refused.
+    again = refused(
+        await call(app_client, at.token, CHANGE, change(workingPattern="FULL_TIME")),
+        "changeEctDetails",
+    )
+    assert again["code"] == "STALE"
+    assert await scalar(seeded_db, row_sql, e=ect_pk) == "new@school.test|part_time"
+    modifications = await scalar(
+        seeded_db,
+        """SELECT modifications FROM events WHERE event_type = 'ect_details_changed'
+           AND teacher_id = (SELECT teacher_id FROM ect_at_school_periods WHERE id = :e)""",
+        e=ect_pk,
+    )
+    assert "new@school.test" not in str(modifications), "no email in the audit trail"

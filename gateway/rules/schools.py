@@ -698,3 +698,89 @@ async def set_induction_tutor(
         school_id=school_id,
     )
     return school
+
+
+# -- change an ECT's details ------------------------------------------------------------------
+
+
+async def change_ect_details(
+    session: AsyncSession,
+    viewer: Viewer,
+    clock: Clock,
+    *,
+    period_id: int,
+    expected_updated_at: dt.datetime,
+    email: str | None,
+    working_pattern: sm.WorkingPattern | None,
+    appropriate_body_id: int | None,
+) -> sm.ECTAtSchoolPeriod:
+    """Change a current ECT period's email, working pattern or reported appropriate body.
+
+    ``expected_updated_at`` is the period's ``updatedAt`` as the caller last read it: a
+    change made in between (another tab, another colleague) refuses this one as STALE
+    rather than silently overwriting it."""
+    period: sm.ECTAtSchoolPeriod = await _own_period(
+        session, viewer, clock.today, sm.ECTAtSchoolPeriod, period_id, "ectAtSchoolPeriodId"
+    )
+    if expected_updated_at.tzinfo is None:
+        raise Refusal(
+            "STALE",
+            "expectedUpdatedAt",
+            "Send updatedAt exactly as you read it, with its zone (e.g. ...+00:00).",
+        )
+    if period.updated_at != expected_updated_at:
+        raise Refusal(
+            "STALE",
+            "expectedUpdatedAt",
+            f"This ECT's details changed at {period.updated_at.isoformat()}, after you read "
+            "them: read them again and send the new updatedAt.",
+        )
+    if period.finished_on is not None and period.finished_on < clock.today:
+        raise Refusal(
+            "PERIOD_CLOSED",
+            "ectAtSchoolPeriodId",
+            f"This ECT left your school on {period.finished_on}: their details are final.",
+        )
+    if email is None and working_pattern is None and appropriate_body_id is None:
+        raise Refusal(
+            "NOTHING_TO_CHANGE",
+            None,
+            "Give at least one of email, workingPattern or appropriateBodyId.",
+        )
+    if email is not None:
+        email = check_email(email)
+        await _check_email_free(session, email, period.teacher_id, clock.today)
+    if appropriate_body_id is not None:
+        school = await session.scalar(
+            Scope(viewer, clock.today).select(sm.School).where(sm.School.id == period.school_id)
+        )
+        if school is None:
+            raise not_found("ectAtSchoolPeriodId", "ECT period")
+        await _check_appropriate_body(session, school, appropriate_body_id)
+    before = (period.working_pattern, period.school_reported_appropriate_body_id, period.email)
+    if email is not None:
+        period.email = email
+    if working_pattern is not None:
+        period.working_pattern = working_pattern
+    if appropriate_body_id is not None:
+        period.school_reported_appropriate_body_id = appropriate_body_id
+    await session.flush()
+    await _touch_teacher(session, period.teacher_id, clock.now)
+    modifications = audit.changes(
+        working_pattern=(before[0], period.working_pattern),
+        school_reported_appropriate_body_id=(before[1], period.school_reported_appropriate_body_id),
+    )
+    if before[2] != period.email:
+        # Personal data: the trail says that the email changed, never what it is.
+        modifications["email_changed"] = [False, True]
+    audit.record(
+        session,
+        viewer,
+        "ect_details_changed",
+        clock.now,
+        modifications,
+        teacher_id=period.teacher_id,
+        school_id=period.school_id,
+        appropriate_body_id=period.school_reported_appropriate_body_id,
+    )
+    return period

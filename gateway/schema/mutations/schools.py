@@ -127,6 +127,28 @@ class SetInductionTutorInput:
     email: str = strawberry.field(description="The induction tutor's email.")
 
 
+@strawberry.input(description="Change a current ECT's details at your school.")
+class ChangeECTDetailsInput:
+    ect_at_school_period_id: relay.GlobalID = strawberry.field(
+        description="The ECT's period at your school (global id)."
+    )
+    expected_updated_at: dt.datetime = strawberry.field(
+        description="The period's updatedAt as you last read it; refused as STALE if it "
+        "changed since."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="A new email; not one another current teacher uses."
+    )
+    working_pattern: WorkingPattern | None = strawberry.field(
+        default=None, description="A new working pattern."
+    )
+    appropriate_body_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="A new reported appropriate body (global id), of the type your school "
+        "must report.",
+    )
+
+
 # -- payloads -----------------------------------------------------------------------------
 
 
@@ -338,3 +360,34 @@ class SchoolMutations:
 
         school, errors = await perform(c, action)
         return SchoolPayload(school=School.maybe(school), user_errors=errors)
+
+    @_mutation(
+        "Change a current ECT's email, working pattern or reported appropriate body. "
+        "Refused as STALE when the details changed after you read them."
+    )
+    async def change_ect_details(
+        self, info: Info, input: Annotated[ChangeECTDetailsInput, INPUT]
+    ) -> ECTAtSchoolPeriodPayload:
+        c = ctx(info)
+
+        async def action(session: AsyncSession) -> sm.ECTAtSchoolPeriod:
+            body = input.appropriate_body_id
+            return await rules.change_ect_details(
+                session,
+                c.require_viewer(),
+                _clock(info),
+                period_id=node_id(
+                    input.ect_at_school_period_id, "ECTAtSchoolPeriod", "ectAtSchoolPeriodId"
+                ),
+                expected_updated_at=input.expected_updated_at,
+                email=input.email,
+                working_pattern=input.working_pattern,
+                appropriate_body_id=(
+                    None if body is None else node_id(body, "AppropriateBody", "appropriateBodyId")
+                ),
+            )
+
+        period, errors = await perform(c, action)
+        return ECTAtSchoolPeriodPayload(
+            ect_at_school_period=ECTAtSchoolPeriod.maybe(period), user_errors=errors
+        )
