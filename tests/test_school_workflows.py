@@ -128,9 +128,6 @@ async def place(db: Database, *, independent: bool = False, nth: int = 0) -> Pla
     return Place(school_id, urn, token, global_id("AppropriateBody", hub))
 
 
-_new_trns = iter(range(9_800_000, 9_899_999))
-
-
 @dataclass(frozen=True)
 class Record:
     trn: str
@@ -146,9 +143,15 @@ async def new_record(
 ) -> Record:
     """A teacher known only to the record source (no teacher row yet): registering them
     creates the teacher. The seed has no such records to spare."""
-    trn = str(next(_new_trns))
     dob = dt.date(1999, 3, 4)
     async with db.session() as s:
+        # The next free TRN of this range (other modules use this helper too).
+        last = await s.scalar(
+            sa.text(
+                "SELECT max(trn) FROM teacher_records WHERE trn >= '9800000' AND trn < '9900000'"
+            )
+        )
+        trn = str(int(last) + 1 if last else 9_800_000)
         s.add(
             tm.TeacherRecord(
                 trn=trn,
