@@ -4,6 +4,7 @@ change is in the teacher's timeline."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from gateway.app import create_app
 from gateway.auth.jwt_tokens import mint_development_token
@@ -858,3 +860,31 @@ async def test_change_ect_details_refuses_stale_and_bad_changes(
         e=ect_pk,
     )
     assert "new@school.test" not in str(modifications), "no email in the audit trail"
+
+
+async def test_two_schools_registering_one_ect_at_once_end_with_one(seeded_db: Database) -> None:
+    """Truly concurrent transactions (PostgreSQL): one registration, one clean user error."""
+    if make_url(seeded_db.settings.database_url).get_backend_name() != "postgresql":
+        pytest.skip("SQLite serialises writers; the race is a PostgreSQL matter")
+    first, second = await place(seeded_db, nth=15), await place(seeded_db, nth=16)
+    record = await new_record(seeded_db)
+    app = create_app(seeded_db.settings, database=seeded_db, clock=FixedClock(NOW))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        results = await asyncio.gather(
+            *(call(c, p.token, REGISTER_ECT, ect_input(record, p)) for p in (first, second))
+        )
+    outcomes = sorted(
+        r["data"]["registerEct"]["userErrors"][0]["code"]
+        if r["data"]["registerEct"]["userErrors"]
+        else "OK"
+        for r in results
+    )
+    assert outcomes.count("OK") == 1, outcomes
+    assert set(outcomes) - {"OK"} <= {"CONFLICT", "REGISTERED_AT_ANOTHER_SCHOOL"}, outcomes
+    open_periods = await scalar(
+        seeded_db,
+        """SELECT count(*) FROM ect_at_school_periods e JOIN teachers t ON t.id = e.teacher_id
+           WHERE t.trn = :t AND e.finished_on IS NULL""",
+        t=record.trn,
+    )
+    assert open_periods == 1

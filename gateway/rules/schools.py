@@ -123,10 +123,11 @@ async def _teacher_for(
         try:
             await session.flush()
         except IntegrityError:
+            # Another registration created this teacher at the same moment.
             raise Refusal(
-                "REGISTERED_AT_ANOTHER_SCHOOL",
+                "CONFLICT",
                 "trn",
-                "This teacher has just been registered elsewhere: try again in a moment.",
+                "This teacher was registered by someone else at the same moment: try again.",
             ) from None
     return teacher
 
