@@ -221,3 +221,94 @@ async def test_enrolments_name_their_provider_through_partnership_or_interest(
             assert (period["deliveryPartner"] is None) == (period["schoolPartnership"] is None)
             interest_only += period["schoolPartnership"] is None
     assert interest_only > 0, "the seed has expressions of interest"
+
+
+async def test_school_user_mutations(seeded_db, by_role) -> None:
+    """The school frontend's mutation documents, in the order a tutor uses them."""
+    from tests.test_school_workflows import new_record
+
+    school = by_role[Role.SCHOOL_USER]
+    async with seeded_db.session() as s:
+        hub = await s.scalar(
+            sa.text("SELECT min(id) FROM appropriate_bodies WHERE type = 'teaching_school_hub'")
+        )
+        lead_provider = await s.scalar(
+            sa.text(
+                "SELECT min(lead_provider_id) FROM active_lead_providers "
+                "WHERE contract_period_year = 2026"
+            )
+        )
+    ect_record, mentor_record = await new_record(seeded_db), await new_record(seeded_db)
+
+    async def mutate(name: str, input_: dict[str, Any]) -> dict[str, Any]:
+        data = await run(seeded_db, school, name, {"input": input_})
+        (payload,) = data.values()
+        assert payload["userErrors"] == [], (name, payload["userErrors"])
+        return payload
+
+    ect = (
+        await mutate(
+            "RegisterEct",
+            {
+                "trn": ect_record.trn,
+                "dateOfBirth": ect_record.date_of_birth.isoformat(),
+                "startedOn": "2026-11-02",
+                "email": f"ops{ect_record.trn}@school.test",
+                "workingPattern": "FULL_TIME",
+                "appropriateBodyId": global_id("AppropriateBody", hub),
+                "trainingProgramme": "PROVIDER_LED",
+                "leadProviderId": global_id("LeadProvider", lead_provider),
+            },
+        )
+    )["ectAtSchoolPeriod"]
+    (training,) = ect["trainingPeriods"]
+    assert training["cohort"] == 2026
+    assert training["schedule"]["identifier"] == "ecf-standard-september"
+    assert training["leadProvider"]["id"] == global_id("LeadProvider", lead_provider)
+
+    mentor = (
+        await mutate(
+            "RegisterMentor",
+            {
+                "trn": mentor_record.trn,
+                "dateOfBirth": mentor_record.date_of_birth.isoformat(),
+                "startedOn": "2026-09-01",
+                "email": f"ops{mentor_record.trn}@school.test",
+            },
+        )
+    )["mentorAtSchoolPeriod"]
+    mentorship = (
+        await mutate(
+            "AssignMentor",
+            {
+                "ectAtSchoolPeriodId": ect["id"],
+                "mentorAtSchoolPeriodId": mentor["id"],
+                "startedOn": "2026-11-09",
+            },
+        )
+    )["mentorshipPeriod"]
+    assert (mentorship["mentor"]["id"], mentorship["mentee"]["id"]) == (mentor["id"], ect["id"])
+    changed = (
+        await mutate(
+            "ChangeEctDetails",
+            {
+                "ectAtSchoolPeriodId": ect["id"],
+                "expectedUpdatedAt": ect["updatedAt"],
+                "workingPattern": "PART_TIME",
+            },
+        )
+    )["ectAtSchoolPeriod"]
+    assert changed["workingPattern"] == "PART_TIME"
+    left = (
+        await mutate("ReportLeaving", {"atSchoolPeriodId": ect["id"], "finishedOn": "2027-07-16"})
+    )["atSchoolPeriod"]
+    assert left["finishedOn"] == "2027-07-16"
+    assert [t["finishedOn"] for t in left["trainingPeriods"]] == ["2027-07-16"]
+    assert [m["finishedOn"] for m in left["mentorshipPeriods"]] == ["2027-07-16"]
+    tutor = (await mutate("SetInductionTutor", {"name": "Ola Tutor", "email": "ola@tutor.test"}))[
+        "school"
+    ]
+    assert (tutor["inductionTutorName"], tutor["inductionTutorEmail"]) == (
+        "Ola Tutor",
+        "ola@tutor.test",
+    )

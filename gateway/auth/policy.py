@@ -658,6 +658,7 @@ def may_look_up_teacher_records(viewer: Viewer) -> bool:
 
 _APPROPRIATE_BODY = frozenset({Role.APPROPRIATE_BODY_USER})
 _ADMIN = frozenset({Role.ADMIN})
+_SCHOOL = frozenset({Role.SCHOOL_USER})
 
 ACTIONS: dict[str, frozenset[Role]] = {
     "claimEct": _APPROPRIATE_BODY,
@@ -666,6 +667,12 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "releaseEct": _APPROPRIATE_BODY,
     "addInductionExtension": _APPROPRIATE_BODY,
     "updateInductionPeriod": _APPROPRIATE_BODY,
+    "registerEct": _SCHOOL,
+    "registerMentor": _SCHOOL,
+    "assignMentor": _SCHOOL,
+    "reportLeaving": _SCHOOL,
+    "setInductionTutor": _SCHOOL,
+    "changeEctDetails": _SCHOOL,
     "correctInductionPeriod": _ADMIN,
     "reopenInductionPeriod": _ADMIN,
     "deleteInductionPeriod": _ADMIN,

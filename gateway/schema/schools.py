@@ -220,6 +220,13 @@ class ECTAtSchoolPeriod(_AtSchool):
     id: relay.NodeID[int]
     working_pattern: WorkingPattern = strawberry.field(description="Full or part time.")
 
+    @strawberry.field(
+        description="When this period last changed: send it back as expectedUpdatedAt to "
+        "changeEctDetails, which refuses a change made on stale details."
+    )
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at
+
     @strawberry.field(description="The appropriate body the school expects to supervise.")
     async def school_reported_appropriate_body(
         self, info: Info

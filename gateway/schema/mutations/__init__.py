@@ -5,11 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from gateway.schema.mutations.inductions import InductionMutations
+from gateway.schema.mutations.schools import SchoolMutations
 
 
 @strawberry.type(
     description="Change the early career teacher services. Each field is one transaction: "
     "it either succeeds whole or changes nothing and says why in userErrors."
 )
-class Mutation(InductionMutations):
+class Mutation(InductionMutations, SchoolMutations):
     pass

@@ -43,7 +43,8 @@ def mutation(description: str) -> Any:
     return strawberry.mutation(description=description, permission_classes=[MayCall])
 
 
-Arg = Annotated[T, strawberry.argument(description="What to do: see the input type.")]
+Arg = Annotated[T, strawberry.argument(description="What to change: see the input type's fields.")]
+"""Every mutation's one ``input`` argument, described (``input: Arg[XInput]``)."""
 
 
 @strawberry.type(description="Why a mutation changed nothing: one per problem found.")
