@@ -30,6 +30,7 @@ SCHOOL = {
     "reportLeaving",
     "setInductionTutor",
     "changeEctDetails",
+    "changeTrainingChoice",
 }
 EXPECTED = {
     Role.APPROPRIATE_BODY_USER: APPROPRIATE_BODY,
@@ -108,6 +109,14 @@ CALLS = {
         {
             "ectAtSchoolPeriodId": global_id("ECTAtSchoolPeriod", 999_999_999),
             "expectedUpdatedAt": "2025-01-01T00:00:00Z",
+        },
+    ),
+    "changeTrainingChoice": (
+        "school_user/ChangeTrainingChoice",
+        {
+            "ectAtSchoolPeriodId": global_id("ECTAtSchoolPeriod", 999_999_999),
+            "startedOn": "2025-09-01",
+            "trainingProgramme": "SCHOOL_LED",
         },
     ),
     "correctInductionPeriod": ("admin/CorrectInductionPeriod", VERSION),

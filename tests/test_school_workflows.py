@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -888,3 +889,76 @@ async def test_two_schools_registering_one_ect_at_once_end_with_one(seeded_db: D
         t=record.trn,
     )
     assert open_periods == 1
+
+
+CHANGE_TRAINING = (
+    Path(__file__).parent.parent / "operations/school_user/ChangeTrainingChoice.graphql"
+).read_text()
+
+
+async def test_change_training_choice_from_a_date(app_client, seeded_db: Database) -> None:
+    at, other = await place(seeded_db, nth=25), await place(seeded_db, nth=26)
+    record = await new_record(seeded_db)
+    lp_id, lp_gid = await lead_provider_gid(seeded_db)
+    ect = await register_ect(
+        app_client, at, record, trainingProgramme="PROVIDER_LED", leadProviderId=lp_gid
+    )
+    _, ect_pk = decode_global_id(ect["id"])
+    count_sql = "SELECT count(*) FROM training_periods WHERE ect_at_school_period_id = :e"
+
+    def change(**fields: Any) -> dict:
+        return {
+            "input": {
+                "ectAtSchoolPeriodId": ect["id"],
+                "startedOn": "2026-11-20",
+                "trainingProgramme": "SCHOOL_LED",
+                **fields,
+            }
+        }
+
+    cases = {
+        "LEAD_PROVIDER_NOT_ALLOWED": change(leadProviderId=lp_gid),
+        "LEAD_PROVIDER_REQUIRED": change(trainingProgramme="PROVIDER_LED"),
+        "NOTHING_TO_CHANGE": change(trainingProgramme="PROVIDER_LED", leadProviderId=lp_gid),
+        "OVERLAPS_PERIOD": change(startedOn="2026-11-02"),
+        "OUTSIDE_PERIOD": change(startedOn="2026-10-01"),
+    }
+    for code, variables in cases.items():
+        result = await call(app_client, at.token, CHANGE_TRAINING, variables)
+        assert refused(result, "changeTrainingChoice")["code"] == code
+    as_other = await call(app_client, other.token, CHANGE_TRAINING, change())
+    assert refused(as_other, "changeTrainingChoice")["code"] == "NOT_FOUND"
+    assert await scalar(seeded_db, count_sql, e=ect_pk) == 1, "no refusal wrote anything"
+
+    changed = await call(app_client, at.token, CHANGE_TRAINING, change())
+    periods = changed["data"]["changeTrainingChoice"]["ectAtSchoolPeriod"]["trainingPeriods"]
+    lead_provider_name = await scalar(
+        seeded_db, "SELECT name FROM lead_providers WHERE id = :i", i=lp_id
+    )
+    assert periods == [
+        {
+            "startedOn": "2026-11-02",
+            "finishedOn": "2026-11-19",
+            "trainingProgramme": "PROVIDER_LED",
+            "leadProvider": {"name": lead_provider_name},
+        },
+        {
+            "startedOn": "2026-11-20",
+            "finishedOn": None,
+            "trainingProgramme": "SCHOOL_LED",
+            "leadProvider": None,
+        },
+    ]
+    teacher_id = await scalar(seeded_db, "SELECT id FROM teachers WHERE trn = :t", t=record.trn)
+    admin = mint_development_token(seeded_db.settings, Role.ADMIN)
+    events = await call(
+        app_client,
+        admin,
+        """query($id: ID!) { node(id: $id) { ... on Teacher {
+        events { eventType modifications } } } }""",
+        {"id": global_id("Teacher", teacher_id)},
+    )
+    last = events["data"]["node"]["events"][-1]
+    assert last["eventType"] == "training_choice_changed"
+    assert last["modifications"]["training_programme"] == ["provider_led", "school_led"]
+    assert last["modifications"]["lead_provider_id"] == [lp_id, None]

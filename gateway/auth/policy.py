@@ -673,6 +673,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "reportLeaving": _SCHOOL,
     "setInductionTutor": _SCHOOL,
     "changeEctDetails": _SCHOOL,
+    "changeTrainingChoice": _SCHOOL,
     "correctInductionPeriod": _ADMIN,
     "reopenInductionPeriod": _ADMIN,
     "deleteInductionPeriod": _ADMIN,

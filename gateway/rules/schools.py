@@ -785,3 +785,145 @@ async def change_ect_details(
         appropriate_body_id=period.school_reported_appropriate_body_id,
     )
     return period
+
+
+# -- change an ECT's training choice --------------------------------------------------
+
+
+async def _lead_provider_of(session: AsyncSession, training: trm.TrainingPeriod) -> int | None:
+    """The lead provider a training period is with: its partnership's, else the one its
+    expression of interest names (None for school-led training)."""
+    if training.school_partnership_id is not None:
+        return await session.scalar(
+            domain_read(
+                sa.select(trm.ActiveLeadProvider.lead_provider_id)
+                .join(
+                    trm.LeadProviderDeliveryPartnership,
+                    trm.LeadProviderDeliveryPartnership.active_lead_provider_id
+                    == trm.ActiveLeadProvider.id,
+                )
+                .join(
+                    trm.SchoolPartnership,
+                    trm.SchoolPartnership.lead_provider_delivery_partnership_id
+                    == trm.LeadProviderDeliveryPartnership.id,
+                )
+                .where(trm.SchoolPartnership.id == training.school_partnership_id),
+                "the lead provider of the ECT's current training",
+            )
+        )
+    if training.expression_of_interest_id is not None:
+        return await session.scalar(
+            sa.select(trm.ActiveLeadProvider.lead_provider_id).where(
+                trm.ActiveLeadProvider.id == training.expression_of_interest_id
+            )
+        )
+    return None
+
+
+async def change_training_choice(
+    session: AsyncSession,
+    viewer: Viewer,
+    clock: Clock,
+    *,
+    period_id: int,
+    started_on: dt.date,
+    training_programme: im.TrainingProgramme,
+    lead_provider_id: int | None,
+) -> sm.ECTAtSchoolPeriod:
+    """Change a current ECT's training programme or lead provider from ``started_on``:
+    the current training finishes the day before and new training starts that day
+    (provider-led: an expression of interest for the lead provider, and the standard
+    schedule of the contract period the date falls in)."""
+    period: sm.ECTAtSchoolPeriod = await _own_period(
+        session, viewer, clock.today, sm.ECTAtSchoolPeriod, period_id, "ectAtSchoolPeriodId"
+    )
+    if period.finished_on is not None and period.finished_on < started_on:
+        raise Refusal(
+            "PERIOD_CLOSED",
+            "ectAtSchoolPeriodId",
+            f"This ECT leaves your school on {period.finished_on}, before {started_on}.",
+        )
+    if started_on < period.started_on:
+        raise Refusal(
+            "OUTSIDE_PERIOD",
+            "startedOn",
+            f"The ECT started at your school on {period.started_on}: change from then on.",
+        )
+    if training_programme is im.TrainingProgramme.SCHOOL_LED and lead_provider_id is not None:
+        raise Refusal(
+            "LEAD_PROVIDER_NOT_ALLOWED",
+            "leadProviderId",
+            "School-led training has no lead provider: leave leadProviderId out.",
+        )
+    if training_programme is im.TrainingProgramme.PROVIDER_LED and lead_provider_id is None:
+        raise Refusal(
+            "LEAD_PROVIDER_REQUIRED",
+            "leadProviderId",
+            "Provider-led training needs a lead provider.",
+        )
+    current = list(
+        await session.scalars(
+            domain_read(
+                sa.select(trm.TrainingPeriod)
+                .where(
+                    trm.TrainingPeriod.ect_at_school_period_id == period.id,
+                    sa.or_(
+                        trm.TrainingPeriod.finished_on.is_(None),
+                        trm.TrainingPeriod.finished_on >= started_on,
+                    ),
+                )
+                .with_for_update(),
+                "the ECT's training that the change replaces",
+            )
+        )
+    )
+    for training in current:
+        if training.started_on >= started_on:
+            raise Refusal(
+                "OVERLAPS_PERIOD",
+                "startedOn",
+                f"The current training started on {training.started_on}: the change must "
+                "start after that.",
+            )
+    before = [(t.training_programme, await _lead_provider_of(session, t)) for t in current]
+    if (training_programme, lead_provider_id) in before:
+        raise Refusal(
+            "NOTHING_TO_CHANGE", None, "The ECT already trains this way with that lead provider."
+        )
+    provider = None
+    if lead_provider_id is not None:
+        contract_period = await _contract_period(session, started_on)
+        provider = await _provider_led_training(
+            session, lead_provider_id, contract_period.year, started_on
+        )
+    for training in current:
+        training.finished_on = started_on - dt.timedelta(days=1)
+    await session.flush()  # the old training closes before the new one opens
+    training = trm.TrainingPeriod(
+        teacher_id=period.teacher_id,
+        ect_at_school_period_id=period.id,
+        started_on=started_on,
+        training_programme=training_programme,
+        expression_of_interest_id=provider[0] if provider else None,
+        schedule_id=provider[1] if provider else None,
+    )
+    session.add(training)
+    await session.flush()
+    await _touch_teacher(session, period.teacher_id, clock.now)
+    old_programme, old_provider = before[0] if before else (None, None)
+    audit.record(
+        session,
+        viewer,
+        "training_choice_changed",
+        clock.now,
+        audit.changes(
+            training_programme=(old_programme, training_programme),
+            lead_provider_id=(old_provider, lead_provider_id),
+            started_on=(None, started_on),
+        ),
+        teacher_id=period.teacher_id,
+        school_id=period.school_id,
+        lead_provider_id=lead_provider_id,
+        training_period_id=training.id,
+    )
+    return period

@@ -133,6 +133,25 @@ class ChangeECTDetailsInput:
 # -- payloads -----------------------------------------------------------------------------
 
 
+@strawberry.input(description="Change how a current ECT trains, from a date.")
+class ChangeTrainingChoiceInput:
+    ect_at_school_period_id: relay.GlobalID = strawberry.field(
+        description="The ECT's period at your school (global id)."
+    )
+    started_on: dt.date = strawberry.field(
+        description="First day of the new training: the current training finishes the day "
+        "before. After the current training started, within the ECT's time at your school."
+    )
+    training_programme: TrainingProgramme = strawberry.field(
+        description="Provider-led or school-led."
+    )
+    lead_provider_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="The lead provider (global id): required for provider-led, refused for "
+        "school-led.",
+    )
+
+
 @strawberry.type(description="The ECT period a mutation opened or changed.")
 class ECTAtSchoolPeriodPayload:
     ect_at_school_period: ECTAtSchoolPeriod | None = strawberry.field(
@@ -341,6 +360,38 @@ class SchoolMutations:
 
         school, errors = await perform(c, action)
         return SchoolPayload(school=School.maybe(school), user_errors=errors)
+
+    @mutation(
+        "Change how a current ECT trains (programme, lead provider) from a date: the "
+        "current training finishes the day before and the new one starts."
+    )
+    async def change_training_choice(
+        self, info: Info, input: Arg[ChangeTrainingChoiceInput]
+    ) -> ECTAtSchoolPeriodPayload:
+        c = ctx(info)
+
+        async def action(session: AsyncSession) -> sm.ECTAtSchoolPeriod:
+            provider = input.lead_provider_id
+            return await rules.change_training_choice(
+                session,
+                c.require_viewer(),
+                _clock(info),
+                period_id=node_id(
+                    input.ect_at_school_period_id, "ECTAtSchoolPeriod", "ectAtSchoolPeriodId"
+                ),
+                started_on=input.started_on,
+                training_programme=input.training_programme,
+                lead_provider_id=(
+                    None
+                    if provider is None
+                    else node_id(provider, "LeadProvider", "leadProviderId")
+                ),
+            )
+
+        period, errors = await perform(c, action)
+        return ECTAtSchoolPeriodPayload(
+            ect_at_school_period=ECTAtSchoolPeriod.maybe(period), user_errors=errors
+        )
 
     @mutation(
         "Change a current ECT's email, working pattern or reported appropriate body. "
