@@ -728,3 +728,66 @@ async def test_looking_a_teacher_up_needs_both_trn_and_date_of_birth(
     assert as_provider == {"data": {"teacherRecord": None}}, (
         "lead providers do not look teachers up"
     )
+
+
+def _document(path: str) -> str:
+    return (Path(__file__).parent.parent / "operations" / f"{path}.graphql").read_text()
+
+
+async def test_a_body_changes_an_extension_of_a_teacher_it_supervises(
+    app_client, seeded_db: Database
+) -> None:
+    teacher = await new_claimable_teacher(seeded_db)
+    body_id = teacher.school_reported_appropriate_body_id
+    token, other = (
+        body_token(seeded_db, body_id),
+        body_token(seeded_db, await other_body(seeded_db, body_id)),
+    )
+    claim = {
+        "input": {
+            "trn": teacher.trn,
+            "dateOfBirth": teacher.date_of_birth.isoformat(),
+            "startedOn": "2024-09-02",
+            "trainingProgramme": "PROVIDER_LED",
+        }
+    }
+    await call(app_client, token, CLAIM, claim)
+    added = await call(
+        app_client,
+        token,
+        _document("appropriate_body_user/AddInductionExtension"),
+        {"input": {"teacherId": global_id("Teacher", teacher.id), "numberOfTerms": "1.5"}},
+    )
+    extension_id = added["data"]["addInductionExtension"]["inductionExtension"]["id"]
+    update = _document("appropriate_body_user/UpdateInductionExtension")
+
+    def terms(value: str) -> dict:
+        return {"input": {"inductionExtensionId": extension_id, "numberOfTerms": value}}
+
+    by_other = (await call(app_client, other, update, terms("2")))["data"][
+        "updateInductionExtension"
+    ]
+    assert by_other["userErrors"][0]["code"] == "NOT_FOUND"
+    too_many = (await call(app_client, token, update, terms("17")))["data"][
+        "updateInductionExtension"
+    ]
+    assert too_many["userErrors"][0]["code"] == "TERMS_OUT_OF_RANGE"
+    changed = (await call(app_client, token, update, terms("2.5")))["data"][
+        "updateInductionExtension"
+    ]
+    assert changed == {
+        "inductionExtension": {"id": extension_id, "numberOfTerms": "2.5"},
+        "userErrors": [],
+    }
+    admin = mint_development_token(seeded_db.settings, Role.ADMIN)
+    events = await call(
+        app_client,
+        admin,
+        """query($id: ID!) { node(id: $id) { ... on Teacher {
+        events { eventType modifications } } } }""",
+        {"id": global_id("Teacher", teacher.id)},
+    )
+    assert events["data"]["node"]["events"][-1] == {
+        "eventType": "induction_extension_changed",
+        "modifications": {"number_of_terms": ["1.5", "2.5"]},
+    }

@@ -21,6 +21,7 @@ APPROPRIATE_BODY = {
     "releaseEct",
     "addInductionExtension",
     "updateInductionPeriod",
+    "updateInductionExtension",
 }
 ADMIN = {"correctInductionPeriod", "reopenInductionPeriod", "deleteInductionPeriod"}
 SCHOOL = {
@@ -64,6 +65,13 @@ CALLS = {
         {"teacherId": global_id("Teacher", 999_999_999), "numberOfTerms": "1"},
     ),
     "updateInductionPeriod": ("appropriate_body_user/UpdateInductionPeriod", VERSION),
+    "updateInductionExtension": (
+        "appropriate_body_user/UpdateInductionExtension",
+        {
+            "inductionExtensionId": global_id("InductionExtension", 999_999_999),
+            "numberOfTerms": "1",
+        },
+    ),
     "registerEct": (
         "school_user/RegisterEct",
         {

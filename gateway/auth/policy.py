@@ -667,6 +667,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "releaseEct": _APPROPRIATE_BODY,
     "addInductionExtension": _APPROPRIATE_BODY,
     "updateInductionPeriod": _APPROPRIATE_BODY,
+    "updateInductionExtension": _APPROPRIATE_BODY,
     "registerEct": _SCHOOL,
     "registerMentor": _SCHOOL,
     "assignMentor": _SCHOOL,

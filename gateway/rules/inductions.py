@@ -573,3 +573,39 @@ async def update_open_period(
     _record(session, viewer, clock, "induction_period_updated", period, changes)
     await session.flush()
     return period
+
+
+async def update_extension(
+    session: AsyncSession, viewer: Viewer, clock: Clock, *, extension_id: int, terms: Decimal
+) -> im.InductionExtension:
+    """Change the terms of an extension of a teacher the viewer supervises now."""
+    extension = await session.scalar(
+        domain_read(
+            sa.select(im.InductionExtension).where(im.InductionExtension.id == extension_id),
+            "the extension being edited, checked against the caller below",
+        ).with_for_update()
+    )
+    supervising = extension is not None and any(
+        p.finished_on is None and p.appropriate_body_id == viewer.appropriate_body_id
+        for p in await _periods(session, extension.teacher_id)
+    )
+    if extension is None or not supervising:
+        raise Refusal(
+            "NOT_FOUND",
+            "inductionExtensionId",
+            "No extension of a teacher whose induction you supervise now has that id.",
+        )
+    check_terms(terms, "numberOfTerms", minimum=Decimal("0.1"))
+    before = extension.number_of_terms
+    extension.number_of_terms = terms
+    await session.flush()
+    audit.record(
+        session,
+        viewer,
+        "induction_extension_changed",
+        clock.now,
+        audit.changes(number_of_terms=(before, terms)),
+        teacher_id=extension.teacher_id,
+        appropriate_body_id=viewer.appropriate_body_id,
+    )
+    return extension

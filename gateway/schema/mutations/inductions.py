@@ -105,6 +105,14 @@ class AddInductionExtensionInput:
     )
 
 
+@strawberry.input(description="Change the terms of an extension (a teacher you supervise now).")
+class UpdateInductionExtensionInput:
+    induction_extension_id: relay.GlobalID = strawberry.field(description="The extension.")
+    number_of_terms: Decimal = strawberry.field(
+        description='Terms added, 0.1 to 16 with one decimal place (e.g. "1.5").'
+    )
+
+
 @strawberry.type(description="The induction period a mutation opened or closed.")
 class InductionPeriodPayload:
     induction_period: InductionPeriod | None = strawberry.field(
@@ -242,6 +250,28 @@ class InductionMutations:
                 c.require_viewer(),
                 _clock(info),
                 teacher_id=node_id(input.teacher_id, "Teacher", "teacherId"),
+                terms=input.number_of_terms,
+            )
+
+        extension, errors = await perform(c, action)
+        return InductionExtensionPayload(
+            induction_extension=InductionExtension.maybe(extension), user_errors=errors
+        )
+
+    @mutation("Change the terms of an extension of a teacher you supervise now.")
+    async def update_induction_extension(
+        self, info: Info, input: Arg[UpdateInductionExtensionInput]
+    ) -> InductionExtensionPayload:
+        c = ctx(info)
+
+        async def action(session: AsyncSession) -> im.InductionExtension:
+            return await rules.update_extension(
+                session,
+                c.require_viewer(),
+                _clock(info),
+                extension_id=node_id(
+                    input.induction_extension_id, "InductionExtension", "inductionExtensionId"
+                ),
                 terms=input.number_of_terms,
             )
 
