@@ -105,3 +105,18 @@ async def client(seeded_db: Database):
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+async def app_client(seeded_db):
+    """The app over the seeded database with its clock pinned to the seed's today, for
+    the workflow tests (their rules depend on the date)."""
+    import httpx
+
+    from gateway.app import create_app
+    from gateway.clock import FixedClock
+
+    app = create_app(seeded_db.settings, database=seeded_db, clock=FixedClock(SEED_TODAY))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+        yield c

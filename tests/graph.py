@@ -42,6 +42,13 @@ async def gql(
     return response.json()
 
 
+async def call(
+    client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """``gql`` with the token first, as the workflow tests read best."""
+    return await gql(client, query, token, variables)
+
+
 def decode_global_id(gid: str) -> tuple[str, int]:
     type_name, _, node_id = base64.b64decode(gid).decode().partition(":")
     return type_name, int(node_id)

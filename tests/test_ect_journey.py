@@ -6,17 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-import pytest
-
-from gateway.app import create_app
 from gateway.auth.jwt_tokens import mint_development_token
 from gateway.auth.viewer import Role
-from gateway.clock import FixedClock
 from gateway.db import Database
 from tests.conftest import SEED_TODAY
-from tests.graph import decode_global_id, global_id
-from tests.test_induction_workflows import body_token, call
+from tests.graph import call, decode_global_id, global_id
+from tests.test_induction_workflows import body_token
 from tests.test_school_workflows import lead_provider_gid, new_record, place
 
 OPERATIONS = Path(__file__).parent.parent / "operations"
@@ -24,14 +19,6 @@ OPERATIONS = Path(__file__).parent.parent / "operations"
 
 def document(path: str) -> str:
     return (OPERATIONS / f"{path}.graphql").read_text()
-
-
-@pytest.fixture(scope="module")
-async def app_client(seeded_db: Database):
-    app = create_app(seeded_db.settings, database=seeded_db, clock=FixedClock(SEED_TODAY))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-        yield c
 
 
 def ok(result: dict, field: str) -> dict:

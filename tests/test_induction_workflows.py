@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from gateway.app import create_app
@@ -21,7 +20,7 @@ from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from tests.conftest import SEED_TODAY
-from tests.graph import global_id
+from tests.graph import call, global_id
 
 CLAIMABLE = """
     SELECT t.id, t.trn, r.date_of_birth, t.trs_qts_awarded_on, e.school_reported_appropriate_body_id
@@ -44,25 +43,6 @@ CLOSE = """mutation($input: CloseInductionInput!) { %s(input: $input) {
     userErrors { field message code } } }"""
 EXTEND = """mutation($input: AddInductionExtensionInput!) { addInductionExtension(input: $input) {
     inductionExtension { numberOfTerms } userErrors { field code message } } }"""
-
-
-@pytest.fixture(scope="module")
-async def app_client(seeded_db: Database):
-    """The app with its clock pinned to the seed's today."""
-    app = create_app(seeded_db.settings, database=seeded_db, clock=FixedClock(SEED_TODAY))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-        yield c
-
-
-async def call(client: httpx.AsyncClient, token: str, query: str, variables: dict) -> dict:
-    response = await client.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def body_token(db: Database, body_id: int) -> str:

@@ -25,7 +25,7 @@ from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from tests.conftest import SEED_TODAY
-from tests.graph import decode_global_id, global_id
+from tests.graph import call, decode_global_id, global_id
 
 NOW = dt.datetime.combine(SEED_TODAY, dt.time(12), tzinfo=dt.UTC)
 
@@ -56,24 +56,6 @@ WRITTEN = (
     "training_periods",
     "events",
 )
-
-
-@pytest.fixture(scope="module")
-async def app_client(seeded_db: Database):
-    app = create_app(seeded_db.settings, database=seeded_db, clock=FixedClock(NOW))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-        yield c
-
-
-async def call(client: httpx.AsyncClient, token: str, query: str, variables: dict) -> dict:
-    response = await client.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def scalar(db: Database, sql: str, **params: Any) -> Any:
@@ -815,7 +797,7 @@ async def test_change_ect_details_refuses_stale_and_bad_changes(
         (
             at,
             change(workingPattern="PART_TIME", expectedUpdatedAt=a_second_earlier),
-            "STALE",
+            "STALE_UPDATE",
             "expectedUpdatedAt",
         ),
         (at, change(email=neighbour["email"]), "EMAIL_IN_USE", "email"),
@@ -852,7 +834,7 @@ async def test_change_ect_details_refuses_stale_and_bad_changes(
         await call(app_client, at.token, CHANGE, change(workingPattern="FULL_TIME")),
         "changeEctDetails",
     )
-    assert again["code"] == "STALE"
+    assert again["code"] == "STALE_UPDATE"
     assert await scalar(seeded_db, row_sql, e=ect_pk) == "new@school.test|part_time"
     modifications = await scalar(
         seeded_db,

@@ -10,7 +10,6 @@ a write comes back.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.rules import audit
+from gateway.rules.common import Clock, check_not_stale, touch_teacher
 from gateway.rules.refusals import Refusal
 from gateway.teacher_records import TeacherRecordSource
 
@@ -32,14 +32,6 @@ FIRST_START = dt.date(2021, 9, 1)
 """New inductions are registered from the start of the ECF reforms (DOMAIN.md)."""
 
 MAX_TERMS = Decimal(16)
-
-
-@dataclass(frozen=True)
-class Clock:
-    """What a rule needs to know about time: the request's date and instant."""
-
-    today: dt.date
-    now: dt.datetime
 
 
 def check_terms(terms: Decimal, field: str, *, minimum: Decimal = Decimal(0)) -> None:
@@ -80,13 +72,6 @@ def _record(
         teacher_id=period.teacher_id,
         appropriate_body_id=period.appropriate_body_id,
         induction_period_id=period.id,
-    )
-
-
-async def _touch_teacher(session: AsyncSession, teacher_id: int, now: dt.datetime) -> None:
-    """What lead providers see about the teacher changed: "updated since" moves on."""
-    await session.execute(
-        sa.update(tm.Teacher).where(tm.Teacher.id == teacher_id).values(api_updated_at=now)
     )
 
 
@@ -267,7 +252,7 @@ async def close(
     period.outcome = outcome
     if outcome is not None:
         await _finish_ect_training_and_mentorships(session, period.teacher_id, finished_on)
-    await _touch_teacher(session, period.teacher_id, clock.now)
+    await touch_teacher(session, period.teacher_id, clock.now)
     event_type = {
         im.InductionOutcome.PASS: "induction_passed",
         im.InductionOutcome.FAIL: "induction_failed",
@@ -354,19 +339,8 @@ async def _period_for_correction(
     )
     if period is None:
         raise Refusal("NOT_FOUND", "inductionPeriodId", "No induction period has that id.")
-    if _instant(period.updated_at) != _instant(expected_updated_at):
-        raise Refusal(
-            "STALE_UPDATE",
-            "expectedUpdatedAt",
-            f"The period changed at {period.updated_at.isoformat()} after you read it: read "
-            "it again and correct what is there now.",
-        )
+    check_not_stale(period.updated_at, expected_updated_at, "The period")
     return period
-
-
-def _instant(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive UTC; compare as aware UTC instants.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def check_no_overlap(
@@ -432,7 +406,7 @@ async def correct(
         raise Refusal(
             "OVERLAPS_PERIOD", "startedOn", "It would overlap another induction period."
         ) from None
-    await _touch_teacher(session, period.teacher_id, clock.now)
+    await touch_teacher(session, period.teacher_id, clock.now)
     _record(
         session,
         viewer,
@@ -467,7 +441,7 @@ async def reopen(
         )
     before = (period.finished_on, period.number_of_terms, period.outcome)
     period.finished_on = period.number_of_terms = period.outcome = None
-    await _touch_teacher(session, period.teacher_id, clock.now)
+    await touch_teacher(session, period.teacher_id, clock.now)
     _record(
         session,
         viewer,
@@ -509,7 +483,7 @@ async def delete(
         ),
     )
     await session.delete(period)
-    await _touch_teacher(session, period.teacher_id, clock.now)
+    await touch_teacher(session, period.teacher_id, clock.now)
     await session.flush()
 
 
@@ -547,13 +521,7 @@ async def update_open_period(
     """An appropriate body edits its own open period: the start date (with the claim's
     rules) or the training programme. Refused when the period changed since it was read."""
     period = await open_period_of_viewer(session, viewer, period_id)
-    if _instant(period.updated_at) != _instant(expected_updated_at):
-        raise Refusal(
-            "STALE_UPDATE",
-            "expectedUpdatedAt",
-            f"The period changed at {period.updated_at.isoformat()} after you read it: read "
-            "it again and edit what is there now.",
-        )
+    check_not_stale(period.updated_at, expected_updated_at, "The period")
     others = await _periods(session, period.teacher_id)
     before = {"started_on": period.started_on, "training_programme": period.training_programme}
     if started_on is not None:
@@ -568,7 +536,7 @@ async def update_open_period(
         check_no_overlap(period, others, "startedOn")
     if training_programme is not None:
         period.training_programme = training_programme
-    await _touch_teacher(session, period.teacher_id, clock.now)
+    await touch_teacher(session, period.teacher_id, clock.now)
     changes = audit.changes(**{k: (v, getattr(period, k)) for k, v in before.items()})
     _record(session, viewer, clock, "induction_period_updated", period, changes)
     await session.flush()

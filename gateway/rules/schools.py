@@ -28,7 +28,8 @@ from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.rules import audit
-from gateway.rules.inductions import NOT_FOUND_MESSAGE, Clock
+from gateway.rules.common import Clock, check_not_stale, touch_teacher
+from gateway.rules.inductions import NOT_FOUND_MESSAGE
 from gateway.rules.refusals import Refusal, not_found
 from gateway.teacher_records import TeacherRecordResult, TeacherRecordSource
 
@@ -76,13 +77,6 @@ def _school_id(viewer: Viewer) -> int:
     if viewer.school_id is None:  # the permission class admits school users only
         raise Refusal("FORBIDDEN", None, "Only a school user may do this.")
     return viewer.school_id
-
-
-async def _touch_teacher(session: AsyncSession, teacher_id: int, now: dt.datetime) -> None:
-    """What lead providers see about the teacher changed: "updated since" moves on."""
-    await session.execute(
-        sa.update(tm.Teacher).where(tm.Teacher.id == teacher_id).values(api_updated_at=now)
-    )
 
 
 # -- looking the teacher up ---------------------------------------------------------------
@@ -559,7 +553,7 @@ async def assign_mentor(
     session.add(mentorship)
     await session.flush()
     # Lead providers see the ECT's mentor id: the ECT's "updated since" moves on.
-    await _touch_teacher(session, ect.teacher_id, clock.now)
+    await touch_teacher(session, ect.teacher_id, clock.now)
     audit.record(
         session,
         viewer,
@@ -645,7 +639,7 @@ async def report_leaving(
         row.finished_on = max(row.started_on, finished_on)
     period.finished_on = finished_on
     await session.flush()
-    await _touch_teacher(session, period.teacher_id, clock.now)
+    await touch_teacher(session, period.teacher_id, clock.now)
     affected = {period.teacher_id}
     if not is_ect and mentorships:
         # The mentor's ECTs lose their mentor: lead providers see that too.
@@ -657,7 +651,7 @@ async def report_leaving(
         for teacher_id in ect_teachers:
             if teacher_id not in affected:
                 affected.add(teacher_id)
-                await _touch_teacher(session, teacher_id, clock.now)
+                await touch_teacher(session, teacher_id, clock.now)
     audit.record(
         session,
         viewer,
@@ -718,24 +712,12 @@ async def change_ect_details(
     """Change a current ECT period's email, working pattern or reported appropriate body.
 
     ``expected_updated_at`` is the period's ``updatedAt`` as the caller last read it: a
-    change made in between (another tab, another colleague) refuses this one as STALE
+    change made in between (another tab, another colleague) refuses this one as STALE_UPDATE
     rather than silently overwriting it."""
     period: sm.ECTAtSchoolPeriod = await _own_period(
         session, viewer, clock.today, sm.ECTAtSchoolPeriod, period_id, "ectAtSchoolPeriodId"
     )
-    if expected_updated_at.tzinfo is None:
-        raise Refusal(
-            "STALE",
-            "expectedUpdatedAt",
-            "Send updatedAt exactly as you read it, with its zone (e.g. ...+00:00).",
-        )
-    if period.updated_at != expected_updated_at:
-        raise Refusal(
-            "STALE",
-            "expectedUpdatedAt",
-            f"This ECT's details changed at {period.updated_at.isoformat()}, after you read "
-            "them: read them again and send the new updatedAt.",
-        )
+    check_not_stale(period.updated_at, expected_updated_at, "This ECT's details")
     if period.finished_on is not None and period.finished_on < clock.today:
         raise Refusal(
             "PERIOD_CLOSED",
@@ -766,7 +748,7 @@ async def change_ect_details(
     if appropriate_body_id is not None:
         period.school_reported_appropriate_body_id = appropriate_body_id
     await session.flush()
-    await _touch_teacher(session, period.teacher_id, clock.now)
+    await touch_teacher(session, period.teacher_id, clock.now)
     modifications = audit.changes(
         working_pattern=(before[0], period.working_pattern),
         school_reported_appropriate_body_id=(before[1], period.school_reported_appropriate_body_id),
@@ -909,7 +891,7 @@ async def change_training_choice(
     )
     session.add(training)
     await session.flush()
-    await _touch_teacher(session, period.teacher_id, clock.now)
+    await touch_teacher(session, period.teacher_id, clock.now)
     old_programme, old_provider = before[0] if before else (None, None)
     audit.record(
         session,

@@ -91,8 +91,8 @@ class InductionPeriod(ModelNode):
         "correcting the period, so a change made since you read it is not overwritten."
     )
     def updated_at(self) -> dt.datetime:
-        value: dt.datetime = self.row.updated_at
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        value: dt.datetime = self.row.updated_at  # aware UTC (models.base.UTCDateTime)
+        return value
 
     @strawberry.field(description="The teacher.")
     async def teacher(

@@ -21,6 +21,7 @@ from strawberry.types import Info
 from gateway.auth import policy
 from gateway.auth.errors import ForbiddenError
 from gateway.context import Context
+from gateway.rules.common import Clock
 from gateway.rules.refusals import Refusal
 from gateway.schema.base import ctx
 
@@ -57,6 +58,19 @@ class UserError:
     code: str = strawberry.field(
         description="Stable code to branch on (e.g. CLAIMED_BY_ANOTHER_BODY, NOT_FOUND)."
     )
+
+
+@strawberry.type(description="What every mutation returns beside its object.")
+class Payload:
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing changed; empty on success."
+    )
+
+
+def rule_clock(info: Info) -> Clock:
+    """The request's time, as the domain rules take it."""
+    c = ctx(info)
+    return Clock(today=c.today, now=c.now)
 
 
 def user_error(refusal: Refusal) -> UserError:

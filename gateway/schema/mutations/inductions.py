@@ -15,7 +15,14 @@ from gateway.models import inductions as im
 from gateway.rules import inductions as rules
 from gateway.schema.base import ctx
 from gateway.schema.inductions import InductionExtension, InductionPeriod, TrainingProgramme
-from gateway.schema.mutations.base import Arg, UserError, mutation, node_id, perform
+from gateway.schema.mutations.base import (
+    Arg,
+    Payload,
+    mutation,
+    node_id,
+    perform,
+    rule_clock,
+)
 from gateway.teacher_records import LocalTeacherRecordSource
 
 
@@ -45,12 +52,9 @@ class InductionPeriodVersionInput:
 
 
 @strawberry.type(description="The induction period a mutation deleted.")
-class DeleteInductionPeriodPayload:
+class DeleteInductionPeriodPayload(Payload):
     deleted_induction_period_id: relay.GlobalID | None = strawberry.field(
         description="The global id the period had; null when userErrors says why not."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why nothing changed; empty on success."
     )
 
 
@@ -114,32 +118,21 @@ class UpdateInductionExtensionInput:
 
 
 @strawberry.type(description="The induction period a mutation opened or closed.")
-class InductionPeriodPayload:
+class InductionPeriodPayload(Payload):
     induction_period: InductionPeriod | None = strawberry.field(
         description="The period as it is now; null when userErrors says why not."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why nothing changed; empty on success."
     )
 
 
 @strawberry.type(description="The extension a mutation added.")
-class InductionExtensionPayload:
+class InductionExtensionPayload(Payload):
     induction_extension: InductionExtension | None = strawberry.field(
         description="The extension; null when userErrors says why not."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why nothing changed; empty on success."
     )
 
 
 def _period_id(global_id: relay.GlobalID) -> int:
     return node_id(global_id, "InductionPeriod", "inductionPeriodId")
-
-
-def _clock(info: Info) -> rules.Clock:
-    c = ctx(info)
-    return rules.Clock(today=c.today, now=c.now)
 
 
 async def _period_change(
@@ -150,7 +143,7 @@ async def _period_change(
     c = ctx(info)
 
     async def action(session: AsyncSession) -> im.InductionPeriod:
-        return await rule(session, c.require_viewer(), _clock(info), **args())
+        return await rule(session, c.require_viewer(), rule_clock(info), **args())
 
     period, errors = await perform(c, action)
     return InductionPeriodPayload(
@@ -248,7 +241,7 @@ class InductionMutations:
             return await rules.add_extension(
                 session,
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 teacher_id=node_id(input.teacher_id, "Teacher", "teacherId"),
                 terms=input.number_of_terms,
             )
@@ -268,7 +261,7 @@ class InductionMutations:
             return await rules.update_extension(
                 session,
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 extension_id=node_id(
                     input.induction_extension_id, "InductionExtension", "inductionExtensionId"
                 ),
@@ -328,7 +321,7 @@ class InductionMutations:
             await rules.delete(
                 session,
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 period_id=_period_id(input.induction_period_id),
                 expected_updated_at=input.expected_updated_at,
             )

@@ -13,11 +13,17 @@ from strawberry.types import Info
 
 from gateway.models import schools as sm
 from gateway.rules import schools as rules
-from gateway.rules.inductions import Clock
 from gateway.rules.refusals import Refusal
 from gateway.schema.base import ctx
 from gateway.schema.inductions import TrainingProgramme
-from gateway.schema.mutations.base import Arg, UserError, mutation, node_id, perform
+from gateway.schema.mutations.base import (
+    Arg,
+    Payload,
+    mutation,
+    node_id,
+    perform,
+    rule_clock,
+)
 from gateway.schema.schools import (
     ECTAtSchoolPeriod,
     MentorAtSchoolPeriod,
@@ -27,12 +33,6 @@ from gateway.schema.schools import (
     _AtSchool,
 )
 from gateway.teacher_records import LocalTeacherRecordSource
-
-
-def _clock(info: Info) -> Clock:
-    c = ctx(info)
-    return Clock(today=c.today, now=c.now)
-
 
 # -- inputs -------------------------------------------------------------------------------
 
@@ -114,7 +114,7 @@ class ChangeECTDetailsInput:
         description="The ECT's period at your school (global id)."
     )
     expected_updated_at: dt.datetime = strawberry.field(
-        description="The period's updatedAt as you last read it; refused as STALE if it "
+        description="The period's updatedAt as you last read it; refused as STALE_UPDATE if it "
         "changed since."
     )
     email: str | None = strawberry.field(
@@ -153,52 +153,37 @@ class ChangeTrainingChoiceInput:
 
 
 @strawberry.type(description="The ECT period a mutation opened or changed.")
-class ECTAtSchoolPeriodPayload:
+class ECTAtSchoolPeriodPayload(Payload):
     ect_at_school_period: ECTAtSchoolPeriod | None = strawberry.field(
         description="The period as it is now; null when userErrors says why not."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why nothing changed; empty on success."
     )
 
 
 @strawberry.type(description="The mentor period a mutation opened.")
-class MentorAtSchoolPeriodPayload:
+class MentorAtSchoolPeriodPayload(Payload):
     mentor_at_school_period: MentorAtSchoolPeriod | None = strawberry.field(
         description="The period as it is now; null when userErrors says why not."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why nothing changed; empty on success."
     )
 
 
 @strawberry.type(description="The mentorship a mutation opened.")
-class MentorshipPeriodPayload:
+class MentorshipPeriodPayload(Payload):
     mentorship_period: MentorshipPeriod | None = strawberry.field(
         description="The new mentorship; null when userErrors says why not."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why nothing changed; empty on success."
     )
 
 
 @strawberry.type(description="The ECT or mentor period a mutation finished.")
-class AtSchoolPeriodPayload:
+class AtSchoolPeriodPayload(Payload):
     at_school_period: _AtSchool | None = strawberry.field(
         description="The period as it is now; null when userErrors says why not."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why nothing changed; empty on success."
     )
 
 
 @strawberry.type(description="The school a mutation changed.")
-class SchoolPayload:
+class SchoolPayload(Payload):
     school: School | None = strawberry.field(
         description="The school as it is now; null when userErrors says why not."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why nothing changed; empty on success."
     )
 
 
@@ -239,7 +224,7 @@ class SchoolMutations:
                 session,
                 LocalTeacherRecordSource(session),
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 trn=input.trn,
                 date_of_birth=input.date_of_birth,
                 started_on=input.started_on,
@@ -275,7 +260,7 @@ class SchoolMutations:
                 session,
                 LocalTeacherRecordSource(session),
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 trn=input.trn,
                 date_of_birth=input.date_of_birth,
                 started_on=input.started_on,
@@ -300,7 +285,7 @@ class SchoolMutations:
             return await rules.assign_mentor(
                 session,
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 ect_period_id=node_id(
                     input.ect_at_school_period_id, "ECTAtSchoolPeriod", "ectAtSchoolPeriodId"
                 ),
@@ -333,7 +318,7 @@ class SchoolMutations:
             return await rules.report_leaving(
                 session,
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 model=model,
                 period_id=period_id,
                 finished_on=input.finished_on,
@@ -355,7 +340,7 @@ class SchoolMutations:
 
         async def action(session: AsyncSession) -> sm.School:
             return await rules.set_induction_tutor(
-                session, c.require_viewer(), _clock(info), name=input.name, email=input.email
+                session, c.require_viewer(), rule_clock(info), name=input.name, email=input.email
             )
 
         school, errors = await perform(c, action)
@@ -375,7 +360,7 @@ class SchoolMutations:
             return await rules.change_training_choice(
                 session,
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 period_id=node_id(
                     input.ect_at_school_period_id, "ECTAtSchoolPeriod", "ectAtSchoolPeriodId"
                 ),
@@ -395,7 +380,7 @@ class SchoolMutations:
 
     @mutation(
         "Change a current ECT's email, working pattern or reported appropriate body. "
-        "Refused as STALE when the details changed after you read them."
+        "Refused as STALE_UPDATE when the details changed after you read them."
     )
     async def change_ect_details(
         self, info: Info, input: Arg[ChangeECTDetailsInput]
@@ -407,7 +392,7 @@ class SchoolMutations:
             return await rules.change_ect_details(
                 session,
                 c.require_viewer(),
-                _clock(info),
+                rule_clock(info),
                 period_id=node_id(
                     input.ect_at_school_period_id, "ECTAtSchoolPeriod", "ectAtSchoolPeriodId"
                 ),
