@@ -176,6 +176,7 @@ async def row(s: AsyncSession, kind: str, **values: Any) -> Any:
         case "declaration":
             model, defaults = Declaration, {"training_period_id": n, "teacher_id": n}
             defaults |= {"lead_provider_id": n, "declaration_type": "started"}
+            defaults["participant_type"] = "ect"
             defaults["declaration_date"] = dt.datetime(2025, 1, 10, tzinfo=dt.UTC)
         case _:
             raise AssertionError(f"no row kind {kind!r}")

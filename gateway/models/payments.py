@@ -18,7 +18,7 @@ from gateway.models.base import (
     domain_table_args,
     enum_column,
 )
-from gateway.models.training import DeclarationType
+from gateway.models.training import DeclarationType, ParticipantType
 
 DOMAIN = "payments"
 
@@ -250,6 +250,11 @@ class Declaration(IdMixin, TimestampsMixin, Base):
     training_period_id: Mapped[int]  # training domain
     teacher_id: Mapped[int]  # teachers domain
     lead_provider_id: Mapped[int]  # training domain
+    # Whether the training is an ECT's or a mentor's (repeated from the training period,
+    # never changes): duplicates and funding eligibility are per participant type.
+    participant_type: Mapped[ParticipantType] = mapped_column(
+        enum_column(ParticipantType, "declaration_participant_type")
+    )
     delivery_partner_id: Mapped[int | None]  # training domain
     declaration_type: Mapped[DeclarationType] = mapped_column(
         enum_column(DeclarationType, "declaration_type")

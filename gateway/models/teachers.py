@@ -32,6 +32,14 @@ class TRSInductionStatus(enum.StrEnum):
     EXEMPT = "Exempt"
 
 
+class MentorIneligibilityReason(enum.StrEnum):
+    """Why a mentor is not funded (the real service's three reasons)."""
+
+    COMPLETED_DECLARATION_RECEIVED = "completed_declaration_received"
+    COMPLETED_DURING_EARLY_ROLL_OUT = "completed_during_early_roll_out"
+    STARTED_NOT_COMPLETED = "started_not_completed"
+
+
 def trn_check() -> sa.CheckConstraint:
     """TRN is NULL (a trnless teacher, flagged) or exactly seven digits.
 
@@ -57,6 +65,11 @@ class Teacher(IdMixin, TimestampsMixin, Base):
         trn_check(),
         sa.CheckConstraint("(trn IS NULL) = trnless", name="trnless_flagged"),
         sa.Index("ix_teachers_api_updated_at", "api_updated_at", "id"),
+        sa.CheckConstraint(
+            "(mentor_became_ineligible_for_funding_on IS NULL) = "
+            "(mentor_became_ineligible_for_funding_reason IS NULL)",
+            name="mentor_ineligibility_has_reason",
+        ),
     )
 
     trn: Mapped[str | None] = mapped_column(sa.String(7), unique=True)
@@ -72,10 +85,42 @@ class Teacher(IdMixin, TimestampsMixin, Base):
     trs_data_last_refreshed_at: Mapped[dt.datetime | None]
     api_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
     api_updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The Lead Provider API's training record id: one per teacher and participant type,
+    # so it survives a training period being replaced (resume, change of provider).
+    api_ect_training_record_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+    api_mentor_training_record_id: Mapped[uuid.UUID] = mapped_column(
+        unique=True, default=uuid.uuid4
+    )
+    # Funding eligibility is a stored fact per participant type, set once and never
+    # unset (gateway/rules/funding.py): the real service's
+    # ``{ect,mentor}_first_became_eligible_for_training_at``.
+    ect_first_became_eligible_for_funding_at: Mapped[dt.datetime | None]
+    mentor_first_became_eligible_for_funding_at: Mapped[dt.datetime | None]
+    mentor_became_ineligible_for_funding_on: Mapped[dt.date | None]
+    mentor_became_ineligible_for_funding_reason: Mapped[MentorIneligibilityReason | None] = (
+        mapped_column(enum_column(MentorIneligibilityReason, "mentor_ineligibility_reason"))
+    )
+    # The cohort the participant's payments were frozen in, when they were moved to a
+    # new cohort after that (the API's ``cohort_changed_after_payments_frozen``).
+    ect_payments_frozen_year: Mapped[int | None]
+    mentor_payments_frozen_year: Mapped[int | None]
 
     @property
     def full_name(self) -> str:
         return full_name(self.trs_first_name, self.trs_last_name, self.corrected_name)
+
+
+class TeacherIdChange(IdMixin, Base):
+    """A participant id that was replaced (duplicate teachers merged): lead providers
+    follow ``api_from_teacher_id`` to ``api_to_teacher_id`` (API: participant id changes)."""
+
+    __tablename__ = "teacher_id_changes"
+    __table_args__ = domain_table_args(DOMAIN)
+
+    teacher_id: Mapped[int] = mapped_column(sa.ForeignKey("teachers.id"), index=True)
+    api_from_teacher_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    api_to_teacher_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class TeacherRecord(IdMixin, Base):

@@ -36,6 +36,13 @@ class DeclarationType(enum.StrEnum):
     EXTENDED_3 = "extended-3"
 
 
+class ParticipantType(enum.StrEnum):
+    """How a teacher trains: as an ECT (ect at school period) or as a mentor."""
+
+    ECT = "ect"
+    MENTOR = "mentor"
+
+
 class WithdrawalReason(enum.StrEnum):
     LEFT_TEACHING_PROFESSION = "left_teaching_profession"
     MOVED_SCHOOL = "moved_school"

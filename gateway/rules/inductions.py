@@ -23,7 +23,8 @@ from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
-from gateway.rules import audit
+from gateway.models.training import ParticipantType
+from gateway.rules import audit, funding
 from gateway.rules.common import Clock, check_not_stale, touch_teacher
 from gateway.rules.refusals import Refusal
 from gateway.teacher_records import TeacherRecordSource
@@ -160,6 +161,8 @@ async def claim(
             "trn",
             "Another appropriate body has just claimed this teacher.",
         ) from None
+    if await funding.has_ect_period(session, teacher.id):
+        await funding.mark_eligible(session, teacher, ParticipantType.ECT, clock.now)
     audit.record(
         session,
         viewer,

@@ -27,7 +27,7 @@ from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
-from gateway.rules import audit
+from gateway.rules import audit, funding
 from gateway.rules.common import Clock, check_not_stale, touch_teacher
 from gateway.rules.inductions import NOT_FOUND_MESSAGE
 from gateway.rules.refusals import Refusal, not_found
@@ -373,6 +373,8 @@ async def register_ect(
     session.add(training)
     await session.flush()
     teacher.api_updated_at = clock.now
+    if await funding.has_started_induction(session, teacher.id, clock.today):
+        await funding.mark_eligible(session, teacher, trm.ParticipantType.ECT, clock.now)
     audit.record(
         session,
         viewer,
@@ -447,6 +449,9 @@ async def register_mentor(
             "ALREADY_REGISTERED", "trn", "This teacher has just been registered as a mentor."
         ) from None
     teacher.api_updated_at = clock.now
+    # Decision: a mentor is funding-eligible from registration (unless recorded as
+    # ineligible), as the real service marks mentors eligible when they are registered.
+    await funding.mark_eligible(session, teacher, trm.ParticipantType.MENTOR, clock.now)
     audit.record(
         session,
         viewer,

@@ -42,7 +42,6 @@ DECLARE_WITHIN_DAYS = 45
 VOID_SHARE = 0.025
 REDECLARE_AFTER_VOID_SHARE = 0.6
 CLAWBACK_SHARE = 0.01
-UNFUNDED_MENTOR_SHARE = 0.05
 EVIDENCE_REQUIRED_FROM = 2024
 """From the 2024 cohort a started declaration must name its evidence too."""
 
@@ -62,15 +61,6 @@ class Declarer:
         self.api_ids = streams.rng("declarations/api-ids")
         self.output = output
         self.declared: dict[tuple[int, bool], set[str]] = {}
-        # Funding eligibility belongs to the participant, so it is decided once each: an
-        # ECT once an appropriate body has claimed their induction; most mentors.
-        self.funded = {i.teacher_id for i in world.induction_periods}
-        eligibility = streams.rng("declarations/mentor-eligibility")
-        self.unfunded_mentors = {
-            m.teacher_id
-            for m in world.mentor_periods
-            if eligibility.random() < UNFUNDED_MENTOR_SHARE
-        }
         self.next_id = 1
 
     def rows(self) -> Iterator[dict[str, Any]]:
@@ -167,10 +157,10 @@ class Declarer:
             return PaymentStatus.PAYABLE.value
         # On an open statement: eligible once the participant is funding-eligible, else
         # submitted (no_payment).
-        if period.is_mentor:
-            eligible = period.teacher_id not in self.unfunded_mentors
-        else:
-            eligible = period.teacher_id in self.funded
+        # Funding eligibility belongs to the participant (people.decide_funding).
+        funding = self.world.funding.get(period.teacher_id)
+        since = funding and (funding.mentor_since if period.is_mentor else funding.ect_since)
+        eligible = since is not None
         return (PaymentStatus.ELIGIBLE if eligible else PaymentStatus.NO_PAYMENT).value
 
     def _row(
@@ -224,6 +214,7 @@ class Declarer:
             "training_period_id": period.id,
             "teacher_id": period.teacher_id,
             "lead_provider_id": period.lead_provider_id,
+            "participant_type": "mentor" if period.is_mentor else "ect",
             "delivery_partner_id": period.delivery_partner_id,
             "declaration_type": declaration_type.value,
             "declaration_date": declared_at,

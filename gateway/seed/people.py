@@ -6,6 +6,7 @@ Also the email registry, so that an address never belongs to two teachers.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ from gateway.seed.dates import add_days
 from gateway.seed.names import FIRST_NAMES, LAST_NAMES
 from gateway.seed.schools import slugify
 from gateway.seed.streams import Streams, stamp, uuid4_from
-from gateway.seed.world import SchoolInfo, TeacherInfo, World
+from gateway.seed.world import Funding, SchoolInfo, TeacherInfo, World
 
 EXEMPT_BEFORE = dt.date(1999, 5, 7)
 """Teachers who gained QTS before 7 May 1999 are exempt from statutory induction."""
@@ -133,9 +134,59 @@ def _refreshed_at(teacher: TeacherInfo, today: dt.date) -> dt.datetime | None:
     return stamp(day, teacher.id)
 
 
+EARLY_ROLL_OUT_ENDED = dt.date(2021, 4, 19)
+UNFUNDED_MENTOR_SHARE = 0.05
+"""Mentors recorded as ineligible for funding: they completed mentor training in the
+early roll-out, before the service (the real service's ``completed_during_early_roll_out``)."""
+
+_TRAINING_RECORDS = uuid.UUID("6f1c7e55-0d1f-4a63-9a4c-5b0c3f1f8f10")
+
+
+def training_record_id(api_id: uuid.UUID, participant_type: str) -> uuid.UUID:
+    """The teacher's training record id for a participant type: derived, so adding it
+    changed no random stream (one per teacher and type, as the real service keeps)."""
+    return uuid.uuid5(_TRAINING_RECORDS, f"{api_id}/{participant_type}")
+
+
+def decide_funding(world: World, streams: Streams) -> None:
+    """Funding eligibility, a stored fact per teacher and type (gateway/rules/funding.py).
+
+    ECTs: eligible from the first day an ECT period and an induction period both
+    covered (up to today). Mentors: from their first mentor period, except the unfunded
+    ones, recorded as ineligible instead. Declarations follow these facts."""
+    inductions: dict[int, list[Any]] = {}
+    for induction in world.induction_periods:
+        inductions.setdefault(induction.teacher_id, []).append(induction)
+    for ect in world.ect_periods:
+        for induction in inductions.get(ect.teacher_id, ()):
+            day = max(ect.started_on, induction.started_on)
+            ends = [d for d in (ect.finished_on, induction.finished_on) if d is not None]
+            if day > world.today or (ends and day > min(ends)):
+                continue
+            f = world.funding.setdefault(ect.teacher_id, Funding())
+            since = stamp(day, ect.teacher_id)
+            f.ect_since = since if f.ect_since is None else min(f.ect_since, since)
+    # The stream keeps the name it had when declarations decided this alone.
+    eligibility = streams.rng("declarations/mentor-eligibility")
+    unfunded = {
+        m.teacher_id for m in world.mentor_periods if eligibility.random() < UNFUNDED_MENTOR_SHARE
+    }
+    for mentor in world.mentor_periods:
+        f = world.funding.setdefault(mentor.teacher_id, Funding())
+        if mentor.teacher_id in unfunded:
+            f.mentor_ineligible_on = EARLY_ROLL_OUT_ENDED
+            f.mentor_ineligible_reason = "completed_during_early_roll_out"
+            continue
+        if mentor.started_on > world.today:
+            continue
+        since = stamp(mentor.started_on, mentor.teacher_id)
+        f.mentor_since = since if f.mentor_since is None else min(f.mentor_since, since)
+
+
 def teacher_rows(world: World) -> Iterator[dict[str, Any]]:
     for teacher in world.teachers:
         updated = stamp(teacher.updated_on, teacher.id)
+        f = world.funding.get(teacher.id, Funding())
         yield {
             "id": teacher.id,
             "trn": teacher.trn,
@@ -148,8 +199,37 @@ def teacher_rows(world: World) -> Iterator[dict[str, Any]]:
             "trs_data_last_refreshed_at": _refreshed_at(teacher, world.today),
             "api_id": teacher.api_id,
             "api_updated_at": updated,
+            "api_ect_training_record_id": training_record_id(teacher.api_id, "ect"),
+            "api_mentor_training_record_id": training_record_id(teacher.api_id, "mentor"),
+            "ect_first_became_eligible_for_funding_at": f.ect_since,
+            "mentor_first_became_eligible_for_funding_at": f.mentor_since,
+            "mentor_became_ineligible_for_funding_on": f.mentor_ineligible_on,
+            "mentor_became_ineligible_for_funding_reason": f.mentor_ineligible_reason,
+            "ect_payments_frozen_year": None,
+            "mentor_payments_frozen_year": None,
             "created_at": stamp(teacher.created_on, teacher.id),
             "updated_at": updated,
+        }
+
+
+ID_CHANGE_SHARE = 0.005
+"""Teachers once registered twice, the duplicate merged into them: lead providers follow
+the old participant id to the new one (the API's participant id changes)."""
+
+
+def teacher_id_change_rows(world: World, streams: Streams) -> Iterator[dict[str, Any]]:
+    rng = streams.rng("people/id-changes")
+    change_id = 0
+    for teacher in world.teachers:
+        if rng.random() >= ID_CHANGE_SHARE:
+            continue
+        change_id += 1
+        yield {
+            "id": change_id,
+            "teacher_id": teacher.id,
+            "api_from_teacher_id": uuid4_from(rng),
+            "api_to_teacher_id": teacher.api_id,
+            "created_at": stamp(teacher.updated_on, teacher.id),
         }
 
 

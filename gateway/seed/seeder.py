@@ -36,6 +36,7 @@ def build_world(scale: float, seed: int, today: dt.date) -> tuple[World, dict[st
     appropriate_bodies.build_appropriate_bodies(world, streams)
     schools.build_schools(world, streams)
     careers.build_careers(world, streams)
+    people.decide_funding(world, streams)
     training.build_training(world, streams)
     output = statements.build_statements(world, streams)
 
@@ -46,6 +47,7 @@ def build_world(scale: float, seed: int, today: dt.date) -> tuple[World, dict[st
         # teachers
         "teachers": lambda: people.teacher_rows(world),
         "teacher_records": lambda: people.teacher_record_rows(world),
+        "teacher_id_changes": lambda: people.teacher_id_change_rows(world, streams),
         # schools
         "schools": lambda: schools.school_rows(world),
         "school_funding": lambda: schools.school_funding_rows(world),

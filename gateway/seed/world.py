@@ -128,6 +128,16 @@ class TeacherInfo:
 
 
 @dataclass(slots=True)
+class Funding:
+    """A teacher's stored funding eligibility (gateway/rules/funding.py), per type."""
+
+    ect_since: dt.datetime | None = None
+    mentor_since: dt.datetime | None = None
+    mentor_ineligible_on: dt.date | None = None
+    mentor_ineligible_reason: str | None = None
+
+
+@dataclass(slots=True)
 class TrainingPlan:
     """One training period to create, decided while simulating a school period."""
 
@@ -290,6 +300,7 @@ class World:
     induction_extensions: list[InductionExtensionInfo] = field(default_factory=list)
     school_partnerships: list[SchoolPartnershipInfo] = field(default_factory=list)
     training_periods: list[TrainingPeriodInfo] = field(default_factory=list)
+    funding: dict[int, Funding] = field(default_factory=dict)  # teacher id -> eligibility
     statements: list[StatementInfo] = field(default_factory=list)
     small_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Rows of small tables built directly as dicts (fee structures, adjustments...)."""
