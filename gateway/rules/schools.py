@@ -556,7 +556,16 @@ async def assign_mentor(
         finished_on=earliest_finish,
     )
     session.add(mentorship)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another assignment for this ECT committed first (one open mentorship; on
+        # PostgreSQL no overlap at all, in the database).
+        raise Refusal(
+            "MENTORSHIP_OVERLAP",
+            "startedOn",
+            "A mentor has just been assigned to this ECT for these dates: read the ECT again.",
+        ) from None
     # Lead providers see the ECT's mentor id: the ECT's "updated since" moves on.
     await touch_teacher(session, ect.teacher_id, clock.now)
     audit.record(
