@@ -944,3 +944,49 @@ async def test_change_training_choice_from_a_date(app_client, seeded_db: Databas
     assert last["eventType"] == "training_choice_changed"
     assert last["modifications"]["training_programme"] == ["provider_led", "school_led"]
     assert last["modifications"]["lead_provider_id"] == [lp_id, None]
+
+
+# -- what may I do here? --------------------------------------------------------------------
+
+PERIOD_ACTIONS = """query($id: ID!) { node(id: $id) { ... on AtSchoolPeriod {
+    availableActions { name available reason } } } }"""
+
+
+async def test_a_school_sees_which_actions_apply_to_its_periods(
+    app_client, seeded_db: Database
+) -> None:
+    at = await place(seeded_db, nth=30)
+    ect = await register_ect(app_client, at, await new_record(seeded_db))
+    mentor = await register_mentor(app_client, at, await new_record(seeded_db))
+
+    async def actions(token: str, period_id: str) -> dict[str, Any]:
+        node = (await call(app_client, token, PERIOD_ACTIONS, {"id": period_id}))["data"]["node"]
+        return {a["name"]: (a["available"], a["reason"]) for a in node["availableActions"]}
+
+    assert await actions(at.token, ect["id"]) == {
+        "assignMentor": (True, None),
+        "reportLeaving": (True, None),
+        "changeEctDetails": (True, None),
+        "changeTrainingChoice": (True, None),
+    }
+    assert await actions(at.token, mentor["id"]) == {
+        "assignMentor": (True, None),
+        "reportLeaving": (True, None),
+    }
+    # Leaving reported for a day still to come: the period stays editable until then,
+    # but leaving cannot be reported twice.
+    await call(
+        app_client,
+        at.token,
+        LEAVING,
+        {"input": {"atSchoolPeriodId": ect["id"], "finishedOn": "2026-12-18"}},
+    )
+    after = await actions(at.token, ect["id"])
+    assert after["reportLeaving"] == (
+        False,
+        "Leaving was already reported: the last day is 2026-12-18.",
+    )
+    assert after["changeEctDetails"] == (True, None)
+    # Admin reads the period but has none of the school's actions on it.
+    admin = mint_development_token(seeded_db.settings, Role.ADMIN)
+    assert await actions(admin, ect["id"]) == {}

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.policy import COMPLETE_IN_RECORD, Scope, domain_read
+from gateway.auth.policy import COMPLETE_IN_RECORD, Scope, domain_read, may_call
 from gateway.auth.viewer import Viewer
 from gateway.models import inductions as im
 from gateway.models import schools as sm
@@ -923,3 +923,39 @@ async def change_training_choice(
         training_period_id=training.id,
     )
     return period
+
+
+# -- what a school may do with a period now -----------------------------------------------
+
+
+def at_school_actions(
+    viewer: Viewer, period: Any, ect: bool, today: dt.date
+) -> list[tuple[str, str | None]]:
+    """The actions on an ECT or mentor period the viewer's role may call (the policy
+    decides that), each with why it does not apply now (None when it does), so that a
+    school's frontend shows only what the school can do and says why not."""
+    elsewhere = (
+        "Another school employs this teacher."
+        if viewer.school_id is not None and period.school_id != viewer.school_id
+        else None
+    )
+    left = (
+        f"The teacher left the school on {period.finished_on}."
+        if period.finished_on is not None and period.finished_on < today
+        else None
+    )
+    reported = (
+        f"Leaving was already reported: the last day is {period.finished_on}."
+        if period.finished_on is not None
+        else None
+    )
+    reasons: dict[str, str | None] = {
+        "assignMentor": elsewhere or left,
+        "reportLeaving": elsewhere or reported,
+    }
+    if ect:
+        reasons |= {
+            "changeEctDetails": elsewhere or left,
+            "changeTrainingChoice": elsewhere or left,
+        }
+    return [(name, reason) for name, reason in reasons.items() if may_call(viewer, name)]

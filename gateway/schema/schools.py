@@ -25,7 +25,7 @@ from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.rules import derived
-from gateway.schema.base import ModelNode, ctx, gql_enum, spelled_out
+from gateway.schema.base import Action, ModelNode, ctx, gql_enum, spelled_out
 
 if TYPE_CHECKING:
     from gateway.schema.inductions import AppropriateBody
@@ -192,6 +192,14 @@ class _AtSchool(ModelNode):
     async def email(self, info: Info) -> str | None:
         contact = await ctx(info).loaders.get(ReadableContacts, self.model).load(self.row.id)
         return contact and contact.email
+
+    @strawberry.field(description="What you may do with this period, and whether each applies now.")
+    def available_actions(self, info: Info) -> list[Action]:
+        from gateway.rules.schools import at_school_actions
+
+        c = ctx(info)
+        ect = isinstance(self, ECTAtSchoolPeriod)
+        return Action.many(at_school_actions(c.require_viewer(), self.row, ect, c.today))
 
     @strawberry.field(
         description="Mentorships this period is part of (an ECT's mentors, or a mentor's "
