@@ -216,7 +216,13 @@ async def operation_variables(db: Database, caller: Caller) -> dict[str, dict[st
         "DeliveryPartners": {"first": 100},
         "Statements": {"first": 100},
         "StatementView": {"id": global_id("Statement", statement_id), "first": 100},
+        "DeclarationReport": {"cohorts": None},
+        "ServiceReport": {},
     }
+
+
+DFE_ONLY = {"DeclarationReport", "ServiceReport"}
+"""Reports: DfE admin and finance read them; everyone else is refused (FORBIDDEN)."""
 
 
 @pytest.fixture(scope="module")
@@ -237,6 +243,10 @@ async def test_every_role_sees_only_its_scope(client, seeded_db: Database, all_c
         emails: list[EmailSeen] = []
         for name, query, vars_ in queries:
             result = await gql(client, query, caller.token, vars_)
+            if name in DFE_ONLY and caller.role not in (Role.ADMIN, Role.FINANCE):
+                codes = [e["extensions"]["code"] for e in result["errors"]]
+                assert codes == ["FORBIDDEN"] and result["data"] is None, (caller.label, name)
+                continue
             assert "errors" not in result, (caller.label, name, result.get("errors"))
             collect(result["data"], seen, emails)
         if caller.role is Role.FINANCE:

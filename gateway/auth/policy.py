@@ -44,6 +44,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, aliased
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
+from gateway.auth.errors import ForbiddenError
 from gateway.auth.viewer import Role, Viewer
 from gateway.models import payments as pm
 from gateway.models import schools as sm
@@ -689,6 +690,30 @@ def may_call(viewer: Viewer, action: str) -> bool:
 def actions_for(viewer: Viewer) -> list[str]:
     """The mutations the viewer's role may call, by name."""
     return sorted(action for action in ACTIONS if may_call(viewer, action))
+
+
+# -- reports: aggregates over everyone, for DfE --------------------------------------------
+
+
+def may_read_reports(viewer: Viewer) -> bool:
+    """DfE admin and finance read the service's figures (counts over every organisation,
+    never a row); organisations do not."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return True
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER | Role.LEAD_PROVIDER:
+            return False
+        case _:
+            _unnamed(viewer.role)  # a role not named here reads none (mypy: exhaustive)
+            return False
+
+
+def report_read(viewer: Viewer, stmt: Any, name: str) -> Any:
+    """An aggregate over whole tables for a report: only for viewers who may read
+    reports (refused otherwise, before any SQL). Every SELECT in the report carries it."""
+    if not may_read_reports(viewer):
+        raise ForbiddenError("Reports are for DfE admin and finance.")
+    return stmt.execution_options(policy=f"report:{name}")
 
 
 # -- the registry, and the one way to build a scoped read --------------------------------

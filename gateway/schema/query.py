@@ -11,6 +11,8 @@ from strawberry import relay
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
+from gateway.auth import policy
+from gateway.auth.errors import ForbiddenError
 from gateway.errors import BadUserInput
 from gateway.resolvers import inductions as inductions_r
 from gateway.resolvers import payments as payments_r
@@ -25,6 +27,7 @@ from gateway.schema.inductions import (
     TeacherRecord,
 )
 from gateway.schema.payments import Declaration, FeeType, Statement
+from gateway.schema.reports import Reports
 from gateway.schema.schools import School
 from gateway.schema.teachers import InductionStatus, Teacher
 from gateway.schema.training import (
@@ -281,6 +284,12 @@ class Query:
             first=first,
             after=after,
         )
+
+    @signed_in("DfE's figures about the service (admin and finance; FORBIDDEN for anyone else).")
+    def reports(self, info: Info) -> Reports:
+        if not policy.may_read_reports(ctx(info).require_viewer()):
+            raise ForbiddenError("Reports are for DfE admin and finance.")
+        return Reports()
 
     @signed_in("Statements you may see (lead providers: output statements), by payment date.")
     async def statements(

@@ -1,0 +1,133 @@
+"""DfE's reports: the figures agree with the rules applied row by row, each report is one
+SQL statement, and only admin and finance may read them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sqlalchemy as sa
+
+from gateway.auth.viewer import Role
+from gateway.db import Database
+from gateway.models import inductions as im
+from gateway.models import payments as pm
+from gateway.models import schools as sm
+from gateway.models import training as trm
+from gateway.rules.derived import declaration_state
+from tests.graph import callers, gql
+from tests.test_statement_counts import count_statements
+
+DECLARATIONS = """{ reports { declarations { leadProviderId cohort statementYear statementMonth
+    declarationType state count } } }"""
+INDUCTIONS = """{ reports { inductions { appropriateBodyId open passed failed released } } }"""
+SCHOOLS = """{ reports { schoolsWithoutPartnership { cohort schools } } }"""
+
+
+async def _token(db: Database, role: Role) -> str:
+    return next(c for c in await callers(db) if c.role is role).token
+
+
+async def test_declarations_by_type_and_state_follow_each_declaration(
+    client, seeded_db: Database
+) -> None:
+    async with seeded_db.session() as s:
+        statements = {st.id: st for st in await s.scalars(sa.select(pm.Statement))}
+        expected: Counter = Counter()
+        for d in await s.scalars(sa.select(pm.Declaration)):
+            clawed = d.clawback_status is not pm.ClawbackStatus.NO_CLAWBACK
+            st = statements[d.clawback_statement_id if clawed else d.payment_statement_id]
+            state = declaration_state(d.payment_status, d.clawback_status)
+            key = (str(d.lead_provider_id), st.contract_period_year, st.year, st.month)
+            expected[(*key, d.declaration_type.name, state.name)] += 1
+    result = await gql(client, DECLARATIONS, await _token(seeded_db, Role.FINANCE))
+    got = {
+        (
+            r["leadProviderId"],
+            r["cohort"],
+            r["statementYear"],
+            r["statementMonth"],
+            r["declarationType"],
+            r["state"],
+        ): r["count"]
+        for r in result["data"]["reports"]["declarations"]
+    }
+    assert got == dict(expected)
+    assert {key[-1] for key in got} >= {"SUBMITTED", "PAID", "VOIDED", "CLAWED_BACK"}
+
+
+async def test_inductions_by_appropriate_body(client, seeded_db: Database) -> None:
+    async with seeded_db.session() as s:
+        bodies = list(await s.scalars(sa.select(im.AppropriateBody.id)))
+        periods = list(await s.scalars(sa.select(im.InductionPeriod)))
+    expected = {
+        str(b): {
+            "open": sum(1 for p in periods if p.appropriate_body_id == b and p.finished_on is None),
+            "passed": sum(
+                1
+                for p in periods
+                if p.appropriate_body_id == b and p.outcome is im.InductionOutcome.PASS
+            ),
+            "failed": sum(
+                1
+                for p in periods
+                if p.appropriate_body_id == b and p.outcome is im.InductionOutcome.FAIL
+            ),
+            "released": sum(
+                1
+                for p in periods
+                if p.appropriate_body_id == b and p.finished_on is not None and p.outcome is None
+            ),
+        }
+        for b in bodies
+    }
+    result = await gql(client, INDUCTIONS, await _token(seeded_db, Role.ADMIN))
+    got = {r.pop("appropriateBodyId"): r for r in result["data"]["reports"]["inductions"]}
+    assert got == expected
+    assert sum(v["passed"] for v in got.values()) > 0
+
+
+async def test_schools_with_ects_but_no_partnership(client, seeded_db: Database) -> None:
+    async with seeded_db.session() as s:
+        cohorts = list(await s.scalars(sa.select(trm.ContractPeriod)))
+        ects = list(await s.scalars(sa.select(sm.ECTAtSchoolPeriod)))
+        partnered = {
+            (p.school_id, p.contract_period_year)
+            for p in await s.scalars(sa.select(trm.SchoolPartnership))
+        }
+    expected = {}
+    for cp in cohorts:
+        schools = {
+            e.school_id
+            for e in ects
+            if e.started_on <= cp.finished_on
+            and (e.finished_on is None or e.finished_on >= cp.started_on)
+            and (e.school_id, cp.year) not in partnered
+        }
+        if schools:
+            expected[cp.year] = len(schools)
+    result = await gql(client, SCHOOLS, await _token(seeded_db, Role.ADMIN))
+    got = {
+        r["cohort"]: r["schools"] for r in result["data"]["reports"]["schoolsWithoutPartnership"]
+    }
+    assert got == expected and got
+
+
+async def test_each_report_is_one_statement(client, seeded_db: Database) -> None:
+    token = await _token(seeded_db, Role.FINANCE)
+    await gql(client, "{ viewer { authenticated } }", token)
+    for query in (DECLARATIONS, INDUCTIONS, SCHOOLS):
+        with count_statements(seeded_db) as statements:
+            result = await gql(client, query, token)
+        assert "errors" not in result
+        reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+        assert len(reads) == 1, (query, reads)
+
+
+async def test_only_dfe_reads_reports(client, seeded_db: Database) -> None:
+    for caller in await callers(seeded_db):
+        result = await gql(client, INDUCTIONS, caller.token)
+        if caller.role in (Role.ADMIN, Role.FINANCE):
+            assert result["data"]["reports"]["inductions"], caller.label
+        else:
+            assert result["data"] is None or result["data"]["reports"] is None, caller.label
+            assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN", caller.label
