@@ -453,18 +453,20 @@ async def _check_declarations_fit(
     }
     for d in declarations:
         m = milestones.get(d.declaration_type)
+        declared: Any = d.declaration_date
+        day = declared.date() if isinstance(declared, dt.datetime) else declared
         fits = (
             not cohort_changes
             and m is not None
-            and m.start_date <= d.declaration_date
-            and (m.milestone_date is None or d.declaration_date <= m.milestone_date)
+            and m.start_date <= day
+            and (m.milestone_date is None or day <= m.milestone_date)
         )
         if not fits:
             raise Refusal(
                 "DECLARATIONS_WOULD_BE_INVALID",
                 "scheduleIdentifier",
                 f"The participant's {d.declaration_type.value} declaration of "
-                f"{d.declaration_date} would not fit {schedule.identifier} in "
+                f"{day} would not fit {schedule.identifier} in "
                 f"{schedule.contract_period_year}: void it first, or contact DfE.",
             )
 

@@ -108,6 +108,9 @@ async def _touch_partnership_teachers(
             )
         )
         .values(api_updated_at=now)
+        # No teacher of this transaction is loaded: nothing in the session to refresh
+        # (and fetching them back would read teachers outside the policy).
+        .execution_options(synchronize_session=False)
     )
 
 
