@@ -48,6 +48,9 @@ RESUME = document("ResumeParticipant")
 CHANGE_SCHEDULE = document("ChangeParticipantSchedule")
 CREATE_PARTNERSHIP = document("CreatePartnership")
 UPDATE_PARTNERSHIP = document("UpdatePartnership")
+CHANGE_TRAINING_CHOICE = (
+    OPERATIONS.parent / "school_user" / "ChangeTrainingChoice.graphql"
+).read_text()
 
 # What a lead provider reads back about a participant (its Participants page's fields).
 READ = """query($id: UUID!, $status: TrainingStatus) {
@@ -527,6 +530,26 @@ async def test_resuming_opens_new_training_from_today_with_the_same_partnership_
     await refuse(
         seeded_db, app_client, tokens[1], RESUME, t.input(), "ALREADY_ACTIVE", "participantId"
     )
+    resumed = await rows(
+        seeded_db,
+        "SELECT count(*) FROM events WHERE event_type = 'participant_resumed' "
+        "AND teacher_id = :t AND author_id = 'lead_provider:1'",
+        t=t.teacher_id,
+    )
+    assert resumed[0][0] == 1
+
+
+async def test_a_mentor_is_resumed_at_the_school_they_mentor_at(
+    app_client, seeded_db: Database, tokens
+) -> None:
+    t = await trainee(seeded_db, kind="MENTOR")
+    await defer_a_week_ago(seeded_db, tokens[1], t)
+    new = ok(await call(app_client, tokens[1], RESUME, t.input()), "resumeParticipant")[
+        "trainingPeriod"
+    ]
+    assert (new["participantType"], new["trainingStatus"]) == ("MENTOR", "ACTIVE")
+    assert new["startedOn"] == TODAY.isoformat()
+    assert new["schedule"]["identifier"] == t.schedule
 
 
 async def test_an_active_participant_cannot_be_resumed(
@@ -753,6 +776,174 @@ async def test_a_schedule_change_in_place_before_training_starts(
     assert training["startedOn"] == t.started_on.isoformat(), "the same training, changed"
     assert training["schedule"]["identifier"] == target
     assert await scalar(seeded_db, count, t=t.teacher_id) == periods
+
+
+async def test_a_cohort_change_moves_the_training_into_the_providers_partnership_there(
+    app_client, seeded_db: Database, tokens
+) -> None:
+    """DOMAIN.md: a cohort change needs a partnership in that cohort (here, one the
+    provider has with the participant's school)."""
+    t = await trainee(
+        seeded_db,
+        extra="""AND EXISTS (
+            SELECT 1 FROM school_partnerships sp2
+            JOIN lead_provider_delivery_partnerships l2
+              ON l2.id = sp2.lead_provider_delivery_partnership_id
+            JOIN active_lead_providers a3 ON a3.id = l2.active_lead_provider_id
+            JOIN contract_periods c ON c.year = sp2.contract_period_year
+            WHERE sp2.school_id = e.school_id AND a3.lead_provider_id = :lp
+              AND c.payments_frozen_at IS NULL
+              AND sp2.contract_period_year <> sc.contract_period_year)""",
+    )
+    year, partnership = (
+        await rows(
+            seeded_db,
+            """SELECT sp.contract_period_year, sp.id FROM school_partnerships sp
+               JOIN lead_provider_delivery_partnerships l
+                 ON l.id = sp.lead_provider_delivery_partnership_id
+               JOIN active_lead_providers a ON a.id = l.active_lead_provider_id
+               JOIN contract_periods c ON c.year = sp.contract_period_year
+               WHERE sp.school_id = :s AND a.lead_provider_id = 1
+                 AND c.payments_frozen_at IS NULL AND sp.contract_period_year <> :y
+               ORDER BY sp.contract_period_year DESC LIMIT 1""",
+            s=t.school_id,
+            y=t.cohort,
+        )
+    )[0]
+    month = t.schedule.rsplit("-", 1)[1]
+    payload = ok(
+        await call(
+            app_client,
+            tokens[1],
+            CHANGE_SCHEDULE,
+            t.input(scheduleIdentifier=f"ecf-standard-{month}", cohort=year),
+        ),
+        "changeParticipantSchedule",
+    )
+    new = payload["trainingPeriod"]
+    assert new["cohort"] == year and new["schedule"]["cohort"] == year
+    assert new["startedOn"] == TODAY.isoformat()
+    linked = await scalar(
+        seeded_db,
+        "SELECT school_partnership_id FROM training_periods WHERE teacher_id = :t "
+        "AND started_on = :d AND ect_at_school_period_id IS NOT NULL",
+        t=t.teacher_id,
+        d=TODAY,
+    )
+    assert linked == partnership
+    changed = await rows(
+        seeded_db,
+        "SELECT count(*) FROM events WHERE event_type = 'participant_schedule_changed' "
+        "AND teacher_id = :t AND author_id = 'lead_provider:1'",
+        t=t.teacher_id,
+    )
+    assert changed[0][0] == 1
+
+
+async def test_no_schedule_change_once_the_ect_has_an_induction_outcome(
+    app_client, seeded_db: Database, tokens
+) -> None:
+    """Training is complete once induction has an outcome; only a reduced schedule is
+    still allowed (RECT)."""
+    t = await trainee(seeded_db, extra="AND sc.identifier LIKE 'ecf-standard-%'")
+    body = await scalar(seeded_db, "SELECT min(id) FROM appropriate_bodies")
+    await execute(
+        seeded_db,
+        """INSERT INTO induction_periods (teacher_id, appropriate_body_id, started_on,
+             finished_on, number_of_terms, outcome, training_programme, created_at, updated_at)
+           VALUES (:t, :b, :s, :f, 6, 'pass', 'provider_led', :now, :now)""",
+        t=t.teacher_id,
+        b=body,
+        s=dt.date(2021, 1, 4),
+        f=dt.date(2021, 3, 31),
+        now=NOW,
+    )
+    month = t.schedule.rsplit("-", 1)[1]
+    await refuse(
+        seeded_db,
+        app_client,
+        tokens[1],
+        CHANGE_SCHEDULE,
+        t.input(scheduleIdentifier=f"ecf-extended-{month}"),
+        "TRAINING_COMPLETED",
+        "participantId",
+    )
+    ok(
+        await call(
+            app_client,
+            tokens[1],
+            CHANGE_SCHEDULE,
+            t.input(scheduleIdentifier=f"ecf-reduced-{month}"),
+        ),
+        "changeParticipantSchedule",
+    )
+
+
+async def test_no_schedule_change_for_a_participant_who_left_or_trains_elsewhere_later(
+    app_client, seeded_db: Database, tokens
+) -> None:
+    left = await trainee(seeded_db)
+    await execute(
+        seeded_db,
+        "UPDATE ect_at_school_periods SET finished_on = :d WHERE id = "
+        "(SELECT ect_at_school_period_id FROM training_periods WHERE id = :tp)",
+        d=YESTERDAY,
+        tp=left.training_id,
+    )
+    await execute(
+        seeded_db,
+        "UPDATE training_periods SET finished_on = :d WHERE id = :tp",
+        d=YESTERDAY,
+        tp=left.training_id,
+    )
+    month = left.schedule.rsplit("-", 1)[1]
+    kind = "standard" if "extended" in left.schedule else "extended"
+    await refuse(
+        seeded_db,
+        app_client,
+        tokens[1],
+        CHANGE_SCHEDULE,
+        left.input(scheduleIdentifier=f"ecf-{kind}-{month}"),
+        "NOT_AT_SCHOOL",
+        "participantId",
+    )
+
+    # The school moves this ECT to another lead provider from next week.
+    moving = await trainee(seeded_db, extra="AND sc.contract_period_year = 2026")
+    urn = await scalar(seeded_db, "SELECT urn FROM schools WHERE id = :i", i=moving.school_id)
+    school = mint_development_token(seeded_db.settings, Role.SCHOOL_USER, school_urn=urn)
+    ect_period = await scalar(
+        seeded_db,
+        "SELECT ect_at_school_period_id FROM training_periods WHERE id = :i",
+        i=moving.training_id,
+    )
+    ok(
+        await call(
+            app_client,
+            school,
+            CHANGE_TRAINING_CHOICE,
+            {
+                "input": {
+                    "ectAtSchoolPeriodId": global_id("ECTAtSchoolPeriod", ect_period),
+                    "startedOn": (TODAY + dt.timedelta(days=7)).isoformat(),
+                    "trainingProgramme": "PROVIDER_LED",
+                    "leadProviderId": global_id("LeadProvider", 2),
+                }
+            },
+        ),
+        "changeTrainingChoice",
+    )
+    month = moving.schedule.rsplit("-", 1)[1]
+    kind = "standard" if "extended" in moving.schedule else "extended"
+    await refuse(
+        seeded_db,
+        app_client,
+        tokens[1],
+        CHANGE_SCHEDULE,
+        moving.input(scheduleIdentifier=f"ecf-{kind}-{month}"),
+        "TRAINING_ELSEWHERE_LATER",
+        "participantId",
+    )
 
 
 # -- partnerships ----------------------------------------------------------------------------

@@ -158,8 +158,9 @@ async def create_partnership(
     lpdp = await _delivery_partnership(session, lead_provider_id, cohort, partner)
     await _check_no_partnership(session, viewer, clock.today, school, cohort)
 
+    school_id, school_name = school.id, school.name  # a failed flush expires the objects
     partnership = trm.SchoolPartnership(
-        school_id=school.id,
+        school_id=school_id,
         lead_provider_delivery_partnership_id=lpdp.id,
         contract_period_year=cohort,
     )
@@ -171,10 +172,10 @@ async def create_partnership(
         raise Refusal(
             "PARTNERSHIP_EXISTS",
             "schoolUrn",
-            f"{school.name} has just been partnered for {cohort} by another request.",
+            f"{school_name} has just been partnered for {cohort} by another request.",
         ) from None
     attached = await _attach_expressions_of_interest(
-        session, viewer, clock, partnership, school.id, lpdp.active_lead_provider_id
+        session, viewer, clock, partnership, school_id, lpdp.active_lead_provider_id
     )
     audit.record(
         session,
@@ -187,7 +188,7 @@ async def create_partnership(
             school_partnership_id=(None, partnership.id),
             training_periods_attached=(None, len(attached)),
         ),
-        school_id=school.id,
+        school_id=school_id,
         lead_provider_id=lead_provider_id,
     )
     return partnership
