@@ -281,6 +281,17 @@ MENTOR_ONLY = {"ect_at_school_period_id": None, "mentor_at_school_period_id": 1}
 SCHOOL_LED = {"training_programme": "school_led", "expression_of_interest_id": None}
 SCHOOL_LED |= {"schedule_id": None}
 FEB = dt.date(2025, 2, 28)
+NOON = dt.datetime.combine(DAY, dt.time(12), tzinfo=dt.UTC)
+
+
+def stopped_at(*, deferred: dt.datetime, withdrawn: dt.datetime) -> dict[str, Any]:
+    return {
+        "deferred_at": deferred,
+        "deferral_reason": "career_break",
+        "withdrawn_at": withdrawn,
+        "withdrawal_reason": "other",
+    }
+
 
 CHECKS = [
     *(
@@ -432,6 +443,18 @@ CHECKS = [
             ("induction", TERMS),
             ("training_period", {}),
         ]
+    ),
+    check(
+        # A deferred participant may be withdrawn (both kept, the latest wins); a
+        # withdrawn one is never deferred afterwards.
+        "training-deferred-after-withdrawal",
+        "training_period",
+        [
+            ends(DAY, **stopped_at(deferred=NOON, withdrawn=NOON + dt.timedelta(days=3))),
+            ends(DAY, **stopped_at(deferred=NOON, withdrawn=NOON)),
+        ],
+        ends(DAY, **stopped_at(withdrawn=NOON, deferred=NOON + dt.timedelta(days=3))),
+        "withdrawn_after_deferral",
     ),
     check(
         "contract-period-finished-on-start",

@@ -33,11 +33,19 @@ SCHOOL = {
     "changeEctDetails",
     "changeTrainingChoice",
 }
+LEAD_PROVIDER = {
+    "withdrawParticipant",
+    "deferParticipant",
+    "resumeParticipant",
+    "changeParticipantSchedule",
+    "createPartnership",
+    "updatePartnership",
+}
 EXPECTED = {
     Role.APPROPRIATE_BODY_USER: APPROPRIATE_BODY,
     Role.ADMIN: ADMIN,
     Role.SCHOOL_USER: SCHOOL,
-    Role.LEAD_PROVIDER: set(),
+    Role.LEAD_PROVIDER: LEAD_PROVIDER,
     Role.FINANCE: set(),
 }
 
@@ -47,6 +55,8 @@ OPERATIONS = Path(__file__).parent.parent / "operations"
 MISSING_PERIOD = global_id("InductionPeriod", 999_999_999)
 CLOSE = {"inductionPeriodId": MISSING_PERIOD, "finishedOn": "2025-09-01", "numberOfTerms": "1"}
 VERSION = {"inductionPeriodId": MISSING_PERIOD, "expectedUpdatedAt": "2025-01-01T00:00:00Z"}
+NOBODY = {"participantId": "00000000-0000-4000-8000-000000000000", "participantType": "ECT"}
+NO_PARTNER = "00000000-0000-4000-8000-000000000001"
 CALLS = {
     "claimEct": (
         "appropriate_body_user/ClaimECT",
@@ -130,6 +140,22 @@ CALLS = {
     "correctInductionPeriod": ("admin/CorrectInductionPeriod", VERSION),
     "reopenInductionPeriod": ("admin/ReopenInductionPeriod", VERSION),
     "deleteInductionPeriod": ("admin/DeleteInductionPeriod", VERSION),
+    "withdrawParticipant": ("lead_provider/WithdrawParticipant", NOBODY | {"reason": "OTHER"}),
+    "deferParticipant": ("lead_provider/DeferParticipant", NOBODY | {"reason": "OTHER"}),
+    "resumeParticipant": ("lead_provider/ResumeParticipant", NOBODY),
+    "changeParticipantSchedule": (
+        "lead_provider/ChangeParticipantSchedule",
+        NOBODY | {"scheduleIdentifier": "ecf-standard-january"},
+    ),
+    "createPartnership": (
+        "lead_provider/CreatePartnership",
+        # No 2020 cohort (contract periods start in 2021): refused whatever today is.
+        {"cohort": 2020, "schoolUrn": "000000", "deliveryPartnerId": NO_PARTNER},
+    ),
+    "updatePartnership": (
+        "lead_provider/UpdatePartnership",
+        {"partnershipId": NO_PARTNER, "deliveryPartnerId": NO_PARTNER},
+    ),
 }
 
 

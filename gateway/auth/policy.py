@@ -660,6 +660,7 @@ def may_look_up_teacher_records(viewer: Viewer) -> bool:
 _APPROPRIATE_BODY = frozenset({Role.APPROPRIATE_BODY_USER})
 _ADMIN = frozenset({Role.ADMIN})
 _SCHOOL = frozenset({Role.SCHOOL_USER})
+_LEAD_PROVIDER = frozenset({Role.LEAD_PROVIDER})
 
 ACTIONS: dict[str, frozenset[Role]] = {
     "claimEct": _APPROPRIATE_BODY,
@@ -679,6 +680,12 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "correctInductionPeriod": _ADMIN,
     "reopenInductionPeriod": _ADMIN,
     "deleteInductionPeriod": _ADMIN,
+    "withdrawParticipant": _LEAD_PROVIDER,
+    "deferParticipant": _LEAD_PROVIDER,
+    "resumeParticipant": _LEAD_PROVIDER,
+    "changeParticipantSchedule": _LEAD_PROVIDER,
+    "createPartnership": _LEAD_PROVIDER,
+    "updatePartnership": _LEAD_PROVIDER,
 }
 """Mutation field -> the roles that may call it. A mutation not listed is nobody's."""
 

@@ -233,8 +233,11 @@ class TrainingPeriod(IdMixin, TimestampsMixin, Base):
         sa.CheckConstraint(
             "(deferred_at IS NULL) = (deferral_reason IS NULL)", name="deferral_has_reason"
         ),
+        # A deferred participant may be withdrawn (the latest action wins, and the
+        # deferral is kept, as in the real service); a withdrawn one is never deferred.
         sa.CheckConstraint(
-            "withdrawn_at IS NULL OR deferred_at IS NULL", name="withdrawn_or_deferred"
+            "withdrawn_at IS NULL OR deferred_at IS NULL OR withdrawn_at >= deferred_at",
+            name="withdrawn_after_deferral",
         ),
         sa.CheckConstraint(
             "(withdrawn_at IS NULL AND deferred_at IS NULL) OR finished_on IS NOT NULL",

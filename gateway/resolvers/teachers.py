@@ -15,7 +15,12 @@ from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.resolvers.pagination import paginate
-from gateway.rules.derived import InductionStatus, TrainingStatus, induction_status_condition
+from gateway.rules.derived import (
+    InductionStatus,
+    TrainingStatus,
+    induction_status_condition,
+    training_status_condition,
+)
 from gateway.schema.inductions import TeacherRecord
 from gateway.schema.teachers import Teacher
 from gateway.teacher_records import LocalTeacherRecordSource
@@ -32,16 +37,6 @@ class TeacherFilters:
     induction_status: InductionStatus | None = None
 
 
-def _training_status_condition(status: TrainingStatus) -> sa.ColumnElement[bool]:
-    if status is TrainingStatus.WITHDRAWN:
-        return trm.TrainingPeriod.withdrawn_at.is_not(None)
-    if status is TrainingStatus.DEFERRED:
-        return trm.TrainingPeriod.deferred_at.is_not(None)
-    return sa.and_(
-        trm.TrainingPeriod.withdrawn_at.is_(None), trm.TrainingPeriod.deferred_at.is_(None)
-    )
-
-
 def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnElement[bool]]:
     """Filters on the teacher's visible training periods (cohort, status, delivery partner)."""
     conds: list[sa.ColumnElement[bool]] = []
@@ -52,7 +47,7 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
             )
         )
     if f.training_status:
-        conds.append(_training_status_condition(f.training_status))
+        conds.append(training_status_condition(f.training_status))
     if f.delivery_partner_id:
         conds.append(
             trm.TrainingPeriod.school_partnership_id.in_(

@@ -13,6 +13,7 @@ from gateway.auth import policy
 from gateway.models.inductions import InductionOutcome, InductionPeriod
 from gateway.models.payments import ClawbackStatus, PaymentStatus
 from gateway.models.teachers import Teacher, TRSInductionStatus
+from gateway.models.training import TrainingPeriod
 
 # What the derivations read, as protocols: the graph passes result rows
 # (gateway.loaders.base.ResultRow), other callers model instances; both fit.
@@ -71,11 +72,28 @@ class InductionStatus(enum.StrEnum):
 
 
 def training_status(period: TrainingStops) -> TrainingStatus:
-    if period.withdrawn_at is not None:
+    """Active until a lead provider defers or withdraws; when a deferred participant is
+    later withdrawn both are kept and the latest action wins (a tie reads withdrawn), as
+    in the real service (RECT ``API::TrainingPeriods::TrainingStatus``)."""
+    withdrawn, deferred = period.withdrawn_at, period.deferred_at
+    if withdrawn is not None and (deferred is None or withdrawn >= deferred):
         return TrainingStatus.WITHDRAWN
-    if period.deferred_at is not None:
+    if deferred is not None:
         return TrainingStatus.DEFERRED
     return TrainingStatus.ACTIVE
+
+
+def training_status_condition(status: TrainingStatus) -> sa.ColumnElement[bool]:
+    """SQL over ``training_periods`` true exactly when ``training_status`` gives ``status``."""
+    withdrawn, deferred = TrainingPeriod.withdrawn_at, TrainingPeriod.deferred_at
+    withdrawn_wins = sa.and_(
+        withdrawn.is_not(None), sa.or_(deferred.is_(None), withdrawn >= deferred)
+    )
+    return {
+        TrainingStatus.WITHDRAWN: withdrawn_wins,
+        TrainingStatus.DEFERRED: sa.and_(deferred.is_not(None), ~withdrawn_wins),
+        TrainingStatus.ACTIVE: sa.and_(withdrawn.is_(None), deferred.is_(None)),
+    }[status]
 
 
 def participant_status(

@@ -43,8 +43,13 @@ WithdrawalReason = trm.WithdrawalReason
 gql_enum(
     trm.WithdrawalReason,
     "WithdrawalReason",
-    "Why a participant was withdrawn.",
-    spelled_out(trm.WithdrawalReason),
+    "Why a participant was withdrawn. The same list for ECTs and mentors, except "
+    "MENTOR_NO_LONGER_BEING_MENTOR (mentors only).",
+    spelled_out(trm.WithdrawalReason)
+    | {
+        trm.WithdrawalReason.MENTOR_NO_LONGER_BEING_MENTOR: "The mentor no longer mentors "
+        "(mentors only: refused for an ECT)."
+    },
 )
 DeferralReason = trm.DeferralReason
 gql_enum(
@@ -182,10 +187,16 @@ class SchoolPartnership(ModelNode):
         )
 
 
-@strawberry.type(description="A withdrawal or deferral: when and why training stopped.")
-class TrainingStop:
-    reason: str = strawberry.field(description="The reason given by the lead provider.")
-    date: dt.datetime = strawberry.field(description="When it took effect.")
+@strawberry.type(description="A withdrawal: when and why the lead provider stopped the training.")
+class Withdrawal:
+    reason: WithdrawalReason = strawberry.field(description="The reason the lead provider gave.")
+    date: dt.datetime = strawberry.field(description="When the participant was withdrawn.")
+
+
+@strawberry.type(description="A deferral: when and why the lead provider paused the training.")
+class Deferral:
+    reason: DeferralReason = strawberry.field(description="The reason the lead provider gave.")
+    date: dt.datetime = strawberry.field(description="When the training was deferred.")
 
 
 @strawberry.type(
@@ -236,19 +247,22 @@ class TrainingPeriod(ModelNode):
     def training_status(self) -> TrainingStatus:
         return derived.training_status(self.row)
 
-    @strawberry.field(description="The withdrawal, if the participant was withdrawn.")
-    def withdrawal(self) -> TrainingStop | None:
+    # Shown as the training status says (as the real service's API does): a deferred
+    # participant who was then withdrawn keeps the deferral in the database, but reads
+    # withdrawn, with the withdrawal only.
+    @strawberry.field(description="The withdrawal, while the training status is withdrawn.")
+    def withdrawal(self) -> Withdrawal | None:
         r = self.row
-        if r.withdrawn_at is None:
+        if derived.training_status(r) is not derived.TrainingStatus.WITHDRAWN:
             return None
-        return TrainingStop(reason=r.withdrawal_reason.value, date=r.withdrawn_at)
+        return Withdrawal(reason=r.withdrawal_reason, date=r.withdrawn_at)
 
-    @strawberry.field(description="The deferral, if training was deferred.")
-    def deferral(self) -> TrainingStop | None:
+    @strawberry.field(description="The deferral, while the training status is deferred.")
+    def deferral(self) -> Deferral | None:
         r = self.row
-        if r.deferred_at is None:
+        if derived.training_status(r) is not derived.TrainingStatus.DEFERRED:
             return None
-        return TrainingStop(reason=r.deferral_reason.value, date=r.deferred_at)
+        return Deferral(reason=r.deferral_reason, date=r.deferred_at)
 
     @strawberry.field(
         description="For an ECT: the participant id of their current (else latest) mentor."

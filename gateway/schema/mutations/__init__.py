@@ -6,11 +6,12 @@ import strawberry
 
 from gateway.schema.mutations.inductions import InductionMutations
 from gateway.schema.mutations.schools import SchoolMutations
+from gateway.schema.mutations.training import TrainingMutations
 
 
 @strawberry.type(
     description="Change the early career teacher services. Each field is one transaction: "
     "it either succeeds whole or changes nothing and says why in userErrors."
 )
-class Mutation(InductionMutations, SchoolMutations):
+class Mutation(InductionMutations, SchoolMutations, TrainingMutations):
     pass
