@@ -29,7 +29,13 @@ async def _submitted_declaration(db: Database, teacher_id: int, kind: str) -> in
     """A submitted (no_payment) declaration of ``kind`` for the teacher, as a lead
     provider would have made before they were funding-eligible."""
     async with db.session() as s:
+        statement_id = await s.scalar(
+            sa.select(sa.func.min(pm.Statement.id)).where(
+                pm.Statement.status == pm.StatementStatus.OPEN
+            )
+        )
         declaration = pm.Declaration(
+            payment_statement_id=statement_id,
             api_id=uuid.uuid4(),
             # A training period of its own (declarations hold only its id).
             training_period_id=50_000_000 + teacher_id * 2 + (kind == "mentor"),
