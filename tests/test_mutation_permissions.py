@@ -33,11 +33,12 @@ SCHOOL = {
     "changeEctDetails",
     "changeTrainingChoice",
 }
+LEAD_PROVIDER = {"createDeclaration", "voidDeclaration"}
 EXPECTED = {
     Role.APPROPRIATE_BODY_USER: APPROPRIATE_BODY,
     Role.ADMIN: ADMIN,
     Role.SCHOOL_USER: SCHOOL,
-    Role.LEAD_PROVIDER: set(),
+    Role.LEAD_PROVIDER: LEAD_PROVIDER,
     Role.FINANCE: set(),
 }
 
@@ -130,6 +131,19 @@ CALLS = {
     "correctInductionPeriod": ("admin/CorrectInductionPeriod", VERSION),
     "reopenInductionPeriod": ("admin/ReopenInductionPeriod", VERSION),
     "deleteInductionPeriod": ("admin/DeleteInductionPeriod", VERSION),
+    "createDeclaration": (
+        "lead_provider/CreateDeclaration",
+        {
+            "participantId": "00000000-0000-4000-8000-000000000000",
+            "declarationType": "STARTED",
+            "declarationDate": "2025-10-01T09:00:00Z",
+            "courseIdentifier": "ecf-induction",
+        },
+    ),
+    "voidDeclaration": (
+        "lead_provider/VoidDeclaration",
+        {"declarationId": "00000000-0000-4000-8000-000000000000"},
+    ),
 }
 
 

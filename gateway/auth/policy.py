@@ -659,6 +659,7 @@ def may_look_up_teacher_records(viewer: Viewer) -> bool:
 _APPROPRIATE_BODY = frozenset({Role.APPROPRIATE_BODY_USER})
 _ADMIN = frozenset({Role.ADMIN})
 _SCHOOL = frozenset({Role.SCHOOL_USER})
+_LEAD_PROVIDER = frozenset({Role.LEAD_PROVIDER})
 
 ACTIONS: dict[str, frozenset[Role]] = {
     "claimEct": _APPROPRIATE_BODY,
@@ -678,6 +679,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "correctInductionPeriod": _ADMIN,
     "reopenInductionPeriod": _ADMIN,
     "deleteInductionPeriod": _ADMIN,
+    "createDeclaration": _LEAD_PROVIDER,
+    "voidDeclaration": _LEAD_PROVIDER,
 }
 """Mutation field -> the roles that may call it. A mutation not listed is nobody's."""
 

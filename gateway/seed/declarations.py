@@ -1,12 +1,15 @@
 """Declarations: lead providers' claims that participants reached points of training.
 
-For each provider-led training period, the types of its participant's schedule are
-declared in order, each on a day inside its milestone window, within the training period,
-before today, before any withdrawal or deferral and before the cohort's payments froze.
-A participant is declared once per type (a new provider after a move carries on from
-where the last one stopped). Each declaration goes on the first output statement of its
-contract whose deadline is on or after its date, and its payment status follows that
-statement's: paid, payable, or (open) eligible when the teacher is funding-eligible.
+For each provider-led training period with a school partnership (a declaration records
+its delivery partner; an expression of interest has none), the types of its
+participant's schedule are declared in order, each on a day inside its milestone window,
+within the training period, before today, before any withdrawal or deferral and before
+the cohort's payments froze. A participant is declared once per type and participant
+type, across training periods and providers (a new provider after a move carries on
+from where the last one stopped), as the database's duplicate index requires. Each
+declaration goes on the first output statement of its contract whose deadline is on or
+after its date, and its payment status follows that statement's: paid, payable, or
+(open) eligible when the teacher is funding-eligible.
 
 Rows are generated lazily while they are written: there are about a million at scale 1.
 """
@@ -65,7 +68,9 @@ class Declarer:
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for period in self.world.training_periods:
-            if period.provider_led:
+            # A declaration records the training's delivery partner, so training with only
+            # an expression of interest (no partnership yet) is never declared.
+            if period.provider_led and period.school_partnership is not None:
                 yield from self._declare(period)
 
     def _types(self, period: TrainingPeriodInfo) -> tuple[DeclarationType, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.schema.mutations.declarations import DeclarationMutations
 from gateway.schema.mutations.inductions import InductionMutations
 from gateway.schema.mutations.schools import SchoolMutations
 
@@ -12,5 +13,5 @@ from gateway.schema.mutations.schools import SchoolMutations
     description="Change the early career teacher services. Each field is one transaction: "
     "it either succeeds whole or changes nothing and says why in userErrors."
 )
-class Mutation(InductionMutations, SchoolMutations):
+class Mutation(InductionMutations, SchoolMutations, DeclarationMutations):
     pass
