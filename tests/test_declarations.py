@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from gateway.app import create_app
 from gateway.auth import api_tokens
 from gateway.db import Database
+from gateway.models import inductions as im
 from gateway.models import payments as pm
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
@@ -135,7 +136,7 @@ async def participant(
                 trm.ActiveLeadProvider.contract_period_year == cohort,
             )
         )
-        since = NOON - dt.timedelta(days=1000)
+        since = dt.datetime(cohort, 9, 1, 8, tzinfo=dt.UTC)
         teacher = tm.Teacher(
             trn=None,
             trnless=True,
@@ -160,6 +161,19 @@ async def participant(
                 working_pattern=sm.WorkingPattern.FULL_TIME,
             )
         s.add(at_school)
+        if eligible and not mentor:
+            # An eligible ECT as the rule makes one: an induction period covering a day
+            # of their ECT period (rules/funding.py).
+            s.add(
+                im.InductionPeriod(
+                    teacher_id=teacher.id,
+                    appropriate_body_id=await s.scalar(
+                        sa.select(sa.func.min(im.AppropriateBody.id))
+                    ),
+                    started_on=started,
+                    training_programme=TrainingProgramme.PROVIDER_LED,
+                )
+            )
         await s.flush()
         period = trm.TrainingPeriod(
             teacher_id=teacher.id,
