@@ -461,6 +461,17 @@ async def test_declarations_follow_the_rules(db: Database, seeded: Any) -> None:
         if d["declaration_type"] != "started" or not cohort["uplift_fees_enabled"]:
             assert not d["pupil_premium_uplift"] and not d["sparsity_uplift"]
         assert d["declaration_type"] in order
+        # Evidence as the real service asks it: none for started before the 2025 cohort,
+        # one of three simple kinds for the other types; from 2025 always, and an
+        # engagement kind for completion.
+        evidence = d["evidence_type"]
+        if cohort["year"] < 2025:
+            simple = {"training-event-attended", "self-study-material-completed", "other"}
+            assert evidence is None if d["declaration_type"] == "started" else evidence in simple
+        else:
+            assert evidence is not None
+            if d["declaration_type"] == "completed":
+                assert evidence.startswith("75-percent") or evidence == "one-term-induction"
         # On the first output statement of its contract due on or after its date.
         contract = contracts[(lead_provider, cohort["year"])]
         statement = statements[d["payment_statement_id"]]
