@@ -176,6 +176,7 @@ async def row(s: AsyncSession, kind: str, **values: Any) -> Any:
         case "declaration":
             model, defaults = Declaration, {"training_period_id": n, "teacher_id": n}
             defaults |= {"lead_provider_id": n, "declaration_type": "started"}
+            defaults["delivery_partner_id"] = n
             defaults["participant_type"] = "ect"
             defaults["declaration_date"] = dt.datetime(2025, 1, 10, tzinfo=dt.UTC)
         case _:
@@ -221,10 +222,14 @@ async def test_a_teacher_has_at_most_one_induction_outcome(
 
 
 @pytest.mark.parametrize("status", [str(st) for st in BILLABLE_OR_PENDING])
-async def test_one_billable_declaration_per_type_and_training_period(
+async def test_one_billable_declaration_per_teacher_participant_type_and_type(
     s: AsyncSession, status: str
 ) -> None:
-    same = {"training_period_id": next(_numbers), "declaration_type": "started"}
+    """Across training periods and providers (DOMAIN.md, "Lead providers"): voided and
+    clawing-back ones do not count; the same type as a mentor or another type does not
+    clash; another provider's on another training period does."""
+    teacher = next(_numbers)
+    same = {"teacher_id": teacher, "participant_type": "ect", "declaration_type": "started"}
     await insert(s, await row(s, "declaration", **same, payment_status="voided"))
     await insert(s, await row(s, "declaration", **same, **CLAWING_BACK))
     await insert(
@@ -233,16 +238,27 @@ async def test_one_billable_declaration_per_type_and_training_period(
     )
     await insert(s, await row(s, "declaration", **same, payment_status="eligible"))
     await insert(s, await row(s, "declaration", **(same | {"declaration_type": "retained-1"})))
-    await insert(s, await row(s, "declaration", declaration_type="started"))  # another period
+    await insert(s, await row(s, "declaration", **(same | {"participant_type": "mentor"})))
+    await insert(s, await row(s, "declaration", declaration_type="started"))  # another teacher
+    elsewhere = {"training_period_id": next(_numbers), "lead_provider_id": next(_numbers)}
     await refuse(
         s,
-        await row(s, "declaration", **same, payment_status=status),
+        await row(s, "declaration", **same, **elsewhere, payment_status=status),
         unique_index(
-            "uq_declarations_billable_type",
+            "uq_declarations_billable_teacher_type",
             "declarations",
-            "training_period_id",
+            "teacher_id",
+            "participant_type",
             "declaration_type",
         ),
+    )
+
+
+async def test_a_declaration_records_its_delivery_partner(s: AsyncSession) -> None:
+    await refuse(
+        s,
+        await row(s, "declaration", delivery_partner_id=None),
+        r"delivery_partner_id|NOT NULL constraint failed: declarations\.delivery_partner_id",
     )
 
 

@@ -41,6 +41,7 @@ async def _submitted_declaration(db: Database, teacher_id: int, kind: str) -> in
             training_period_id=50_000_000 + teacher_id * 2 + (kind == "mentor"),
             teacher_id=teacher_id,
             lead_provider_id=1,
+            delivery_partner_id=1,
             participant_type=trm.ParticipantType(kind),
             declaration_type=trm.DeclarationType.STARTED,
             declaration_date=dt.datetime(2024, 10, 1, 9, tzinfo=dt.UTC),

@@ -40,6 +40,8 @@ LEAD_PROVIDER = {
     "changeParticipantSchedule",
     "createPartnership",
     "updatePartnership",
+    "createDeclaration",
+    "voidDeclaration",
 }
 EXPECTED = {
     Role.APPROPRIATE_BODY_USER: APPROPRIATE_BODY,
@@ -155,6 +157,19 @@ CALLS = {
     "updatePartnership": (
         "lead_provider/UpdatePartnership",
         {"partnershipId": NO_PARTNER, "deliveryPartnerId": NO_PARTNER},
+    ),
+    "createDeclaration": (
+        "lead_provider/CreateDeclaration",
+        {
+            "participantId": "00000000-0000-4000-8000-000000000000",
+            "declarationType": "STARTED",
+            "declarationDate": "2025-10-01T09:00:00Z",
+            "courseIdentifier": "ecf-induction",
+        },
+    ),
+    "voidDeclaration": (
+        "lead_provider/VoidDeclaration",
+        {"declarationId": "00000000-0000-4000-8000-000000000000"},
     ),
 }
 

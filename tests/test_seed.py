@@ -429,22 +429,21 @@ async def test_declarations_follow_the_rules(db: Database, seeded: Any) -> None:
             output[s["contract_id"]].append(s)
     order = ["started", "retained-1", "retained-2", "retained-3", "retained-4", "completed",
              "extended-1", "extended-2", "extended-3"]  # fmt: skip
-    billable: Counter[tuple[int, str]] = Counter()
+    # One that is or will be paid per teacher, participant type and declaration type.
+    billable: Counter[tuple[int, str, str]] = Counter()
     last_date: dict[int, dt.datetime] = {}
     states: Counter[str] = Counter()
     tomorrow = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     for d in declarations:
         tp = training[d["training_period_id"]]
         assert tp["training_programme"] == "provider_led"
-        if tp["school_partnership_id"] is not None:
-            lpdp = lpdps[
-                partnerships[tp["school_partnership_id"]]["lead_provider_delivery_partnership_id"]
-            ]
-            lead_provider = actives[lpdp["active_lead_provider_id"]]["lead_provider_id"]
-            assert d["delivery_partner_id"] == lpdp["delivery_partner_id"]
-        else:
-            lead_provider = actives[tp["expression_of_interest_id"]]["lead_provider_id"]
-            assert d["delivery_partner_id"] is None
+        # Declared only on training with a partnership: the delivery partner is required.
+        assert tp["school_partnership_id"] is not None
+        lpdp = lpdps[
+            partnerships[tp["school_partnership_id"]]["lead_provider_delivery_partnership_id"]
+        ]
+        lead_provider = actives[lpdp["active_lead_provider_id"]]["lead_provider_id"]
+        assert d["delivery_partner_id"] == lpdp["delivery_partner_id"]
         assert (d["lead_provider_id"], d["teacher_id"]) == (lead_provider, tp["teacher_id"])
         # Inside the milestone window, not in the future, not after a withdrawal.
         day = d["declaration_date"].date()
@@ -462,6 +461,17 @@ async def test_declarations_follow_the_rules(db: Database, seeded: Any) -> None:
         if d["declaration_type"] != "started" or not cohort["uplift_fees_enabled"]:
             assert not d["pupil_premium_uplift"] and not d["sparsity_uplift"]
         assert d["declaration_type"] in order
+        # Evidence as the real service asks it: none for started before the 2025 cohort,
+        # one of three simple kinds for the other types; from 2025 always, and an
+        # engagement kind for completion.
+        evidence = d["evidence_type"]
+        if cohort["year"] < 2025:
+            simple = {"training-event-attended", "self-study-material-completed", "other"}
+            assert evidence is None if d["declaration_type"] == "started" else evidence in simple
+        else:
+            assert evidence is not None
+            if d["declaration_type"] == "completed":
+                assert evidence.startswith("75-percent") or evidence == "one-term-induction"
         # On the first output statement of its contract due on or after its date.
         contract = contracts[(lead_provider, cohort["year"])]
         statement = statements[d["payment_statement_id"]]
@@ -487,7 +497,7 @@ async def test_declarations_follow_the_rules(db: Database, seeded: Any) -> None:
             assert clawback["deadline_date"] > statement["payment_date"]
             assert (d["clawback_status"] == "clawed_back") == (clawback["status"] == "paid")
         elif status != "voided":
-            billable[(tp["id"], d["declaration_type"])] += 1
+            billable[(d["teacher_id"], d["participant_type"], d["declaration_type"])] += 1
         if cohort["payments_frozen_at"] is not None:
             assert d["declaration_date"] < cohort["payments_frozen_at"]
     assert max(billable.values()) == 1

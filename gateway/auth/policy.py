@@ -686,6 +686,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "changeParticipantSchedule": _LEAD_PROVIDER,
     "createPartnership": _LEAD_PROVIDER,
     "updatePartnership": _LEAD_PROVIDER,
+    "createDeclaration": _LEAD_PROVIDER,
+    "voidDeclaration": _LEAD_PROVIDER,
 }
 """Mutation field -> the roles that may call it. A mutation not listed is nobody's."""
 

@@ -81,6 +81,12 @@ BILLABLE_OR_PENDING = (
 )
 """Payment statuses of a declaration that is or will be paid (while not clawed back)."""
 
+BILLABLE_OR_PENDING_SQL = (
+    "payment_status IN ('no_payment', 'eligible', 'payable', 'paid') "
+    "AND clawback_status = 'no_clawback'"
+)
+"""A declaration that counts as a duplicate: is or will be paid, no clawback."""
+
 
 class Contract(IdMixin, TimestampsMixin, Base):
     """A lead provider's contract for one contract period.
@@ -225,20 +231,19 @@ class Declaration(IdMixin, TimestampsMixin, Base):
             "sparsity_uplift = false)",
             name="uplifts_on_started_only",
         ),
-        # One declaration of each type per training period that is or will be paid.
+        # One declaration of each type that is or will be paid per teacher and participant
+        # type, across training periods and providers (DOMAIN.md, "Lead providers"; the
+        # real service's ``Declaration#duplicate_declaration_exists?`` counts no_payment,
+        # eligible, payable and paid while not awaiting or after clawback). Concurrent
+        # duplicates end as one row: the second insert fails on this index.
         sa.Index(
-            "uq_declarations_billable_type",
-            "training_period_id",
+            "uq_declarations_billable_teacher_type",
+            "teacher_id",
+            "participant_type",
             "declaration_type",
             unique=True,
-            sqlite_where=sa.text(
-                "payment_status IN ('no_payment', 'eligible', 'payable', 'paid') "
-                "AND clawback_status = 'no_clawback'"
-            ),
-            postgresql_where=sa.text(
-                "payment_status IN ('no_payment', 'eligible', 'payable', 'paid') "
-                "AND clawback_status = 'no_clawback'"
-            ),
+            sqlite_where=sa.text(BILLABLE_OR_PENDING_SQL),
+            postgresql_where=sa.text(BILLABLE_OR_PENDING_SQL),
         ),
         sa.Index("ix_declarations_lead_provider_updated", "lead_provider_id", "updated_at", "id"),
         sa.Index("ix_declarations_teacher", "teacher_id", "declaration_type"),
@@ -255,7 +260,9 @@ class Declaration(IdMixin, TimestampsMixin, Base):
     participant_type: Mapped[ParticipantType] = mapped_column(
         enum_column(ParticipantType, "declaration_participant_type")
     )
-    delivery_partner_id: Mapped[int | None]  # training domain
+    # The delivery partner of the training when it was declared: required, as the real
+    # service requires a partnership (not just an expression of interest) to declare.
+    delivery_partner_id: Mapped[int]  # training domain
     declaration_type: Mapped[DeclarationType] = mapped_column(
         enum_column(DeclarationType, "declaration_type")
     )

@@ -1,12 +1,15 @@
 """Declarations: lead providers' claims that participants reached points of training.
 
-For each provider-led training period, the types of its participant's schedule are
-declared in order, each on a day inside its milestone window, within the training period,
-before today, before any withdrawal or deferral and before the cohort's payments froze.
-A participant is declared once per type (a new provider after a move carries on from
-where the last one stopped). Each declaration goes on the first output statement of its
-contract whose deadline is on or after its date, and its payment status follows that
-statement's: paid, payable, or (open) eligible when the teacher is funding-eligible.
+For each provider-led training period with a school partnership (a declaration records
+its delivery partner; an expression of interest has none), the types of its
+participant's schedule are declared in order, each on a day inside its milestone window,
+within the training period, before today, before any withdrawal or deferral and before
+the cohort's payments froze. A participant is declared once per type and participant
+type, across training periods and providers (a new provider after a move carries on
+from where the last one stopped), as the database's duplicate index requires. Each
+declaration goes on the first output statement of its contract whose deadline is on or
+after its date, and its payment status follows that statement's: paid, payable, or
+(open) eligible when the teacher is funding-eligible.
 
 Rows are generated lazily while they are written: there are about a million at scale 1.
 """
@@ -19,7 +22,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from gateway.models.payments import ClawbackStatus, EvidenceType, PaymentStatus, StatementStatus
-from gateway.models.training import DeclarationType
+from gateway.models.training import DeclarationType, ParticipantType
+from gateway.rules.declarations import DETAILED_EVIDENCE_FROM, SIMPLE_EVIDENCE, detailed_evidence
 from gateway.seed.dates import ONE_DAY, add_days
 from gateway.seed.statements import OutputStatements
 from gateway.seed.streams import Streams, during_working_day, uuid4_from
@@ -42,15 +46,6 @@ DECLARE_WITHIN_DAYS = 45
 VOID_SHARE = 0.025
 REDECLARE_AFTER_VOID_SHARE = 0.6
 CLAWBACK_SHARE = 0.01
-EVIDENCE_REQUIRED_FROM = 2024
-"""From the 2024 cohort a started declaration must name its evidence too."""
-
-RETAINED_EVIDENCE = (
-    EvidenceType.TRAINING_EVENT_ATTENDED,
-    EvidenceType.SELF_STUDY_MATERIAL_COMPLETED,
-    EvidenceType.MATERIALS_ENGAGED_WITH_OFFLINE,
-    EvidenceType.OTHER,
-)
 
 
 class Declarer:
@@ -65,7 +60,9 @@ class Declarer:
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for period in self.world.training_periods:
-            if period.provider_led:
+            # A declaration records the training's delivery partner, so training with only
+            # an expression of interest (no partnership yet) is never declared.
+            if period.provider_led and period.school_partnership is not None:
                 yield from self._declare(period)
 
     def _types(self, period: TrainingPeriodInfo) -> tuple[DeclarationType, ...]:
@@ -136,19 +133,26 @@ class Declarer:
     def _evidence(
         self, period: TrainingPeriodInfo, declaration_type: DeclarationType
     ) -> str | None:
+        """Evidence as createDeclaration accepts it (rules/declarations.py, after the real
+        service): none for started before the 2025 cohort; else one of the type's list,
+        engagement for completion (the reduced kind on a reduced schedule)."""
         rng = self.rng
-        if declaration_type is D.STARTED:
-            if period.cohort < EVIDENCE_REQUIRED_FROM:
-                return None
-            return EvidenceType.TRAINING_EVENT_ATTENDED.value
-        if declaration_type is D.COMPLETED:
+        participant_type = ParticipantType.MENTOR if period.is_mentor else ParticipantType.ECT
+        if period.cohort >= DETAILED_EVIDENCE_FROM:
+            allowed = detailed_evidence(participant_type, declaration_type)
+        elif declaration_type is D.STARTED:
+            return None
+        else:
+            allowed = SIMPLE_EVIDENCE
+        if EvidenceType.SEVENTY_FIVE_PERCENT_ENGAGEMENT_MET in allowed:
             assert period.schedule is not None
             if "-reduced-" in period.schedule.identifier:
                 return EvidenceType.SEVENTY_FIVE_PERCENT_ENGAGEMENT_MET_REDUCED.value
-            if rng.random() < 0.02:
+            if EvidenceType.ONE_TERM_INDUCTION in allowed and rng.random() < 0.02:
                 return EvidenceType.ONE_TERM_INDUCTION.value
             return EvidenceType.SEVENTY_FIVE_PERCENT_ENGAGEMENT_MET.value
-        return rng.choices(RETAINED_EVIDENCE, weights=(60, 25, 10, 5))[0].value
+        weights = (60, 25, 10, 5)[: len(allowed)]
+        return rng.choices(allowed, weights=weights)[0].value
 
     def _payment_status(self, period: TrainingPeriodInfo, statement: StatementInfo) -> str:
         if statement.status == StatementStatus.PAID.value:

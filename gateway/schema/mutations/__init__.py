@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.schema.mutations.declarations import DeclarationMutations
 from gateway.schema.mutations.inductions import InductionMutations
 from gateway.schema.mutations.schools import SchoolMutations
 from gateway.schema.mutations.training import TrainingMutations
@@ -13,5 +14,5 @@ from gateway.schema.mutations.training import TrainingMutations
     description="Change the early career teacher services. Each field is one transaction: "
     "it either succeeds whole or changes nothing and says why in userErrors."
 )
-class Mutation(InductionMutations, SchoolMutations, TrainingMutations):
+class Mutation(InductionMutations, SchoolMutations, TrainingMutations, DeclarationMutations):
     pass
