@@ -72,6 +72,30 @@ UpdatedSince = Annotated[
 DeliveryPartnerId = Annotated[
     uuid.UUID | None, strawberry.argument(description="Only this delivery partner (its apiId).")
 ]
+DeliveryPartnerIds = Annotated[
+    list[uuid.UUID] | None,
+    strawberry.argument(
+        description="Only these delivery partners (their apiIds), as v3's comma-separated "
+        "delivery_partner_id filter."
+    ),
+]
+OneDeliveryPartnerId = Annotated[
+    uuid.UUID | None,
+    strawberry.argument(
+        description="Only this delivery partner (its apiId).",
+        deprecation_reason="Use deliveryPartnerIds, which takes a list.",
+    ),
+]
+
+
+def one_or_many(
+    single: uuid.UUID | None, many: list[uuid.UUID] | None, name: str
+) -> list[uuid.UUID] | None:
+    """The list filter a deprecated single-value argument stands for; both at once is
+    ambiguous, so it is refused rather than guessed."""
+    if single is not None and many is not None:
+        raise BadUserInput(f"Give {name}s (a list) or {name}, not both: {name}s: [a, b] does both.")
+    return [single] if single is not None else many
 
 
 @strawberry.type(description="Read the early career teacher services.")
@@ -240,7 +264,11 @@ class Query:
             ctx(info), cohorts=cohorts, first=first, after=after
         )
 
-    @signed_in("School partnerships you may see, least recently updated first.")
+    @signed_in(
+        "School partnerships you may see, least recently updated first (updatedAt moves "
+        "with the partnership, its school's induction tutor and its participants "
+        "currently training)."
+    )
     async def partnerships(
         self,
         info: Info,
@@ -248,13 +276,16 @@ class Query:
         after: After = None,
         cohorts: Cohorts = None,
         updated_since: UpdatedSince = None,
-        delivery_partner_id: DeliveryPartnerId = None,
+        delivery_partner_ids: DeliveryPartnerIds = None,
+        delivery_partner_id: OneDeliveryPartnerId = None,
     ) -> relay.Connection[SchoolPartnership]:
         return await training_r.partnerships(
             ctx(info),
             cohorts=cohorts,
             updated_since=updated_since,
-            delivery_partner_id=delivery_partner_id,
+            delivery_partner_ids=one_or_many(
+                delivery_partner_id, delivery_partner_ids, "deliveryPartnerId"
+            ),
             first=first,
             after=after,
         )
@@ -267,17 +298,31 @@ class Query:
         after: After = None,
         cohorts: Cohorts = None,
         updated_since: UpdatedSince = None,
-        participant_id: Annotated[
-            uuid.UUID | None, strawberry.argument(description="Only this participant.")
+        participant_ids: Annotated[
+            list[uuid.UUID] | None,
+            strawberry.argument(
+                description="Only these participants (participant ids), as v3's "
+                "comma-separated participant_id filter."
+            ),
         ] = None,
-        delivery_partner_id: DeliveryPartnerId = None,
+        delivery_partner_ids: DeliveryPartnerIds = None,
+        participant_id: Annotated[
+            uuid.UUID | None,
+            strawberry.argument(
+                description="Only this participant.",
+                deprecation_reason="Use participantIds, which takes a list.",
+            ),
+        ] = None,
+        delivery_partner_id: OneDeliveryPartnerId = None,
     ) -> relay.Connection[Declaration]:
         return await payments_r.declarations(
             ctx(info),
             cohorts=cohorts,
             updated_since=updated_since,
-            participant_id=participant_id,
-            delivery_partner_id=delivery_partner_id,
+            participant_ids=one_or_many(participant_id, participant_ids, "participantId"),
+            delivery_partner_ids=one_or_many(
+                delivery_partner_id, delivery_partner_ids, "deliveryPartnerId"
+            ),
             first=first,
             after=after,
         )
