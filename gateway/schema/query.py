@@ -15,6 +15,7 @@ from gateway.errors import BadUserInput
 from gateway.resolvers import inductions as inductions_r
 from gateway.resolvers import payments as payments_r
 from gateway.resolvers import schools as schools_r
+from gateway.resolvers import schools_in_cohort as schools_in_cohort_r
 from gateway.resolvers import teachers as teachers_r
 from gateway.resolvers import training as training_r
 from gateway.schema.base import ctx
@@ -25,7 +26,7 @@ from gateway.schema.inductions import (
     TeacherRecord,
 )
 from gateway.schema.payments import Declaration, FeeType, Statement
-from gateway.schema.schools import School
+from gateway.schema.schools import School, SchoolInCohortConnection
 from gateway.schema.teachers import InductionStatus, Teacher
 from gateway.schema.training import (
     ContractPeriod,
@@ -193,6 +194,31 @@ class Query:
             cohort=cohort,
             eligible=eligible,
             name_contains=name_contains,
+            first=first,
+            after=after,
+        )
+
+    @signed_in(
+        "Schools in a cohort, as a lead provider looks for schools to partner with (v3 "
+        "GET /schools): eligible schools, and ineligible ones in partnership in the cohort; "
+        "least recently updated first."
+    )
+    async def schools_in_cohort(
+        self,
+        info: Info,
+        cohort: Annotated[int, strawberry.argument(description="The cohort (required, as in v3).")],
+        first: First = None,
+        after: After = None,
+        urn: Annotated[
+            str | None, strawberry.argument(description="Only the school with this URN.")
+        ] = None,
+        updated_since: UpdatedSince = None,
+    ) -> SchoolInCohortConnection:
+        return await schools_in_cohort_r.schools_in_cohort(
+            ctx(info),
+            cohort=cohort,
+            urn=urn,
+            updated_since=updated_since,
             first=first,
             after=after,
         )
