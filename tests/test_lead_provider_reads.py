@@ -15,6 +15,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from gateway.models import teachers as tm
 from gateway.models import training as trm
 from tests.conftest import SEED_TODAY
 from tests.graph import Caller, callers, decode_global_id, gql
+from tests.test_statement_counts import count_statements
 
 NOW = dt.datetime.combine(SEED_TODAY, dt.time(12), tzinfo=dt.UTC)  # app_client's clock
 
@@ -784,3 +786,26 @@ async def test_partnership_cursors_neither_skip_nor_repeat_unchanged_rows(
     ]
     mine = {pk(n) for n in before}
     assert {i for i in moved if i in mine} <= {pk(n) for n in during}
+
+
+async def test_statement_count_does_not_grow_with_the_page(client, seeded_db, providers) -> None:
+    """Each new field is read for the whole page at once (loaders batch a level into one
+    SELECT; the stamps and school facts are columns of the list's own SELECT)."""
+    provider = providers[0]
+    documents = Path(__file__).parent.parent / "operations" / "lead_provider"
+    for name, variables in (
+        ("Declarations", {}),
+        ("Partnerships", {}),
+        ("SchoolsByCohort", {"cohort": 2025}),
+        ("DeliveryPartners", {}),
+        ("Statements", {}),
+    ):
+        query = (documents / f"{name}.graphql").read_text()
+        counts = {}
+        for first in (100, 1000):
+            await gql(client, "{ viewer { authenticated } }", provider.token)
+            with count_statements(seeded_db) as statements:
+                result = await gql(client, query, provider.token, {**variables, "first": first})
+            assert "errors" not in result, (name, result)
+            counts[first] = len(statements)
+        assert counts[100] == counts[1000], (name, counts)
