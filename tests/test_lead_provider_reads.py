@@ -809,3 +809,72 @@ async def test_statement_count_does_not_grow_with_the_page(client, seeded_db, pr
             assert "errors" not in result, (name, result)
             counts[first] = len(statements)
         assert counts[100] == counts[1000], (name, counts)
+
+
+LOOKUPS = """query($d: UUID!, $p: UUID!, $s: UUID!, $dp: UUID!) {
+  declaration(apiId: $d) { apiId } partnership(apiId: $p) { apiId }
+  statement(apiId: $s) { apiId } deliveryPartner(apiId: $dp) { apiId } }"""
+
+
+async def test_single_records_by_api_id_are_scoped(app_client, seeded_db, providers) -> None:
+    """v3's GET /…/{id}: a provider finds its own records by their ids, and another
+    provider's read as null, exactly as ones that do not exist."""
+    a, b = providers
+    lpdp, alp = trm.LeadProviderDeliveryPartnership, trm.ActiveLeadProvider
+
+    async def records(provider_id: int, other_id: int) -> dict[str, str]:
+        async with seeded_db.session() as s:
+            declaration = await s.scalar(
+                sa.select(pm.Declaration.api_id)
+                .where(pm.Declaration.lead_provider_id == provider_id)
+                .order_by(pm.Declaration.id)
+                .limit(1)
+            )
+            partnership = await s.scalar(
+                sa.select(trm.SchoolPartnership.api_id)
+                .join(lpdp, lpdp.id == trm.SchoolPartnership.lead_provider_delivery_partnership_id)
+                .join(alp, alp.id == lpdp.active_lead_provider_id)
+                .where(alp.lead_provider_id == provider_id)
+                .limit(1)
+            )
+            statement = await s.scalar(
+                sa.select(pm.Statement.api_id)
+                .where(
+                    pm.Statement.lead_provider_id == provider_id,
+                    pm.Statement.fee_type == pm.FeeType.OUTPUT,
+                )
+                .limit(1)
+            )
+            partner = await s.scalar(
+                sa.select(trm.DeliveryPartner.api_id)
+                .join(lpdp, lpdp.delivery_partner_id == trm.DeliveryPartner.id)
+                .join(alp, alp.id == lpdp.active_lead_provider_id)
+                .where(alp.lead_provider_id == provider_id)
+                .where(
+                    trm.DeliveryPartner.id.not_in(
+                        sa.select(lpdp.delivery_partner_id)
+                        .join(alp, alp.id == lpdp.active_lead_provider_id)
+                        .where(alp.lead_provider_id == other_id)
+                    )
+                )
+                .limit(1)
+            )
+        return {
+            "d": str(declaration),
+            "p": str(partnership),
+            "s": str(statement),
+            "dp": str(partner),
+        }
+
+    own = await records(a.org_id, b.org_id)
+    found = await gql(app_client, LOOKUPS, a.token, own)
+    assert {k: v["apiId"] for k, v in found["data"].items()} == {
+        "declaration": own["d"],
+        "partnership": own["p"],
+        "statement": own["s"],
+        "deliveryPartner": own["dp"],
+    }
+    theirs = await gql(app_client, LOOKUPS, b.token, own)
+    assert theirs["data"]["partnership"] is None
+    assert theirs["data"]["statement"] is None
+    assert theirs["data"]["deliveryPartner"] is None, "one it does not work with"

@@ -88,3 +88,17 @@ async def statements(
         stmt = stmt.where(pm.Statement.fee_type == fee_type)
     order = [pm.Statement.payment_date, pm.Statement.id]
     return await paginate(ctx, stmt, order, Statement.from_row, first, after)
+
+
+async def declaration_by_api_id(ctx: Context, api_id: uuid.UUID) -> Declaration | None:
+    rows = await ctx.loaders.fetch(
+        ctx.scope.select(pm.Declaration).where(pm.Declaration.api_id == api_id)
+    )
+    return Declaration.maybe(rows[0] if rows else None)
+
+
+async def statement_by_api_id(ctx: Context, api_id: uuid.UUID) -> Statement | None:
+    rows = await ctx.loaders.fetch(
+        ctx.scope.select(pm.Statement).where(pm.Statement.api_id == api_id)
+    )
+    return Statement.maybe(rows[0] if rows else None)

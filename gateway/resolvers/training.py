@@ -108,3 +108,24 @@ async def contract_periods(ctx: Context) -> list[ContractPeriod]:
         ctx.scope.select(trm.ContractPeriod).order_by(trm.ContractPeriod.year)
     )
     return [ContractPeriod(row=r) for r in rows]
+
+
+async def partnership_by_api_id(ctx: Context, api_id: uuid.UUID) -> SchoolPartnership | None:
+    sp = trm.SchoolPartnership
+    stamp = stamps.partnership_stamp(ctx.scope, ctx.now).label("api_updated_at")
+    rows = await ctx.loaders.fetch(
+        ctx.scope.select(sp, *sa.inspect(sp).columns, stamp).where(sp.api_id == api_id)
+    )
+    return SchoolPartnership.maybe(rows[0] if rows else None)
+
+
+async def delivery_partner_by_api_id(ctx: Context, api_id: uuid.UUID) -> DeliveryPartner | None:
+    """A delivery partner the lists would show you (a lead provider: one it works with,
+    as v3's GET /delivery-partners/{id})."""
+    rows = await ctx.loaders.fetch(
+        ctx.scope.select(trm.DeliveryPartner).where(
+            trm.DeliveryPartner.api_id == api_id,
+            policy.delivery_partners_listed(ctx.require_viewer()),
+        )
+    )
+    return DeliveryPartner.maybe(rows[0] if rows else None)

@@ -73,6 +73,9 @@ UpdatedSince = Annotated[
 DeliveryPartnerId = Annotated[
     uuid.UUID | None, strawberry.argument(description="Only this delivery partner (its apiId).")
 ]
+ApiId = Annotated[
+    uuid.UUID, strawberry.argument(description="The id the Lead Provider API uses (apiId).")
+]
 DeliveryPartnerIds = Annotated[
     list[uuid.UUID] | None,
     strawberry.argument(
@@ -289,6 +292,22 @@ class Query:
         return await training_r.delivery_partners(
             ctx(info), cohorts=cohorts, first=first, after=after
         )
+
+    @signed_in("A delivery partner by its apiId; null unless the list would show it to you.")
+    async def delivery_partner(self, info: Info, api_id: ApiId) -> DeliveryPartner | None:
+        return await training_r.delivery_partner_by_api_id(ctx(info), api_id)
+
+    @signed_in("A school partnership by its apiId; null if not visible to you.")
+    async def partnership(self, info: Info, api_id: ApiId) -> SchoolPartnership | None:
+        return await training_r.partnership_by_api_id(ctx(info), api_id)
+
+    @signed_in("A declaration by its apiId; null if not visible to you.")
+    async def declaration(self, info: Info, api_id: ApiId) -> Declaration | None:
+        return await payments_r.declaration_by_api_id(ctx(info), api_id)
+
+    @signed_in("A statement by its apiId; null if not visible to you.")
+    async def statement(self, info: Info, api_id: ApiId) -> Statement | None:
+        return await payments_r.statement_by_api_id(ctx(info), api_id)
 
     @signed_in(
         "School partnerships you may see, least recently updated first (updatedAt moves "
