@@ -74,37 +74,42 @@ def school_in_cohort_select(
         .correlate(school)
         .exists()
     )
+    # Each read below starts from the school's own periods (indexed by school) and joins
+    # their training (indexed by period), so a page costs index lookups per school, not a
+    # scan of all training per school.
     mentor_in_cohort = (
-        _facts(scope, tp, tp.id)
-        .join(mentor, mentor.id == tp.mentor_at_school_period_id)
+        _facts(scope, mentor, mentor.id)
+        .join(tp, tp.mentor_at_school_period_id == mentor.id)
         .where(mentor.school_id == school.id, trains_in_cohort(tp))
         .correlate(school)
         .exists()
     )
     started, finished = cohort_dates
+    ect_in_cohort = sa.or_(
+        trains_in_cohort(tp),
+        sa.and_(
+            tp.training_programme == TrainingProgramme.SCHOOL_LED,
+            tp.expression_of_interest_id.is_(None),
+            tp.school_partnership_id.is_(None),
+            tp.started_on >= started,
+            tp.started_on <= finished,
+        ),
+    )
     ect_periods_in_cohort = (
-        _facts(scope, tp, tp.ect_at_school_period_id)
-        .join(ect, ect.id == tp.ect_at_school_period_id)
-        .where(
-            ect.school_id == school.id,
-            sa.or_(
-                trains_in_cohort(tp),
-                sa.and_(
-                    tp.training_programme == TrainingProgramme.SCHOOL_LED,
-                    tp.expression_of_interest_id.is_(None),
-                    tp.school_partnership_id.is_(None),
-                    tp.started_on >= started,
-                    tp.started_on <= finished,
-                ),
-            ),
-        )
+        _facts(scope, ect, ect.id)
+        .join(tp, tp.ect_at_school_period_id == ect.id)
+        .where(ect.school_id == school.id, ect_in_cohort)
         .correlate(school)
+        .exists()
     )
     other = aliased(tp, name="any_training")
     ect_provider_led = (
-        _facts(scope, tp, other.id)
+        _facts(scope, ect, ect.id)
+        .join(tp, tp.ect_at_school_period_id == ect.id)
+        .join(other, other.ect_at_school_period_id == ect.id)
         .where(
-            other.ect_at_school_period_id.in_(ect_periods_in_cohort),
+            ect.school_id == school.id,
+            ect_in_cohort,
             other.training_programme == TrainingProgramme.PROVIDER_LED,
         )
         .correlate(school)
@@ -113,18 +118,20 @@ def school_in_cohort_select(
     choice = sa.case(
         (mentor_in_cohort, "provider_led"),
         (ect_provider_led, "provider_led"),
-        (ect_periods_in_cohort.exists(), "school_led"),
+        (ect_periods_in_cohort, "school_led"),
         else_="not_yet_known",
     )
 
-    at_school = sa.or_(
-        tp.ect_at_school_period_id.in_(
-            _facts(scope, ect, ect.id).where(ect.school_id == school.id).correlate(school)
-        ),
-        tp.mentor_at_school_period_id.in_(
-            _facts(scope, mentor, mentor.id).where(mentor.school_id == school.id).correlate(school)
-        ),
-    )
+    def training_at_school(period: Any, key: Any, *columns: Any) -> sa.Select[Any]:
+        """``columns`` of the training of the school's ECT (or mentor) periods."""
+        return (
+            _facts(scope, period, *columns)
+            .select_from(period)
+            .join(tp, key == period.id)
+            .where(period.school_id == school.id)
+            .correlate(school)
+        )
+
     viewer = ctx.require_viewer()
     expression_of_interest: Any
     if viewer.role is Role.LEAD_PROVIDER:
@@ -142,35 +149,38 @@ def school_in_cohort_select(
                 sp.contract_period_year == cohort, alp.lead_provider_id == viewer.lead_provider_id
             )
         )
-        expression_of_interest = (
-            _facts(scope, tp, tp.id)
-            .where(
-                at_school,
-                sa.or_(
-                    tp.expression_of_interest_id.in_(provider_eois),
-                    sa.and_(
-                        tp.expression_of_interest_id.is_(None),
-                        tp.school_partnership_id.in_(provider_partnerships),
-                    ),
-                ),
-            )
-            .correlate(school)
-            .exists()
+        names_provider = sa.or_(
+            tp.expression_of_interest_id.in_(provider_eois),
+            sa.and_(
+                tp.expression_of_interest_id.is_(None),
+                tp.school_partnership_id.in_(provider_partnerships),
+            ),
+        )
+        expression_of_interest = sa.or_(
+            training_at_school(ect, tp.ect_at_school_period_id, tp.id)
+            .where(names_provider)
+            .exists(),
+            training_at_school(mentor, tp.mentor_at_school_period_id, tp.id)
+            .where(names_provider)
+            .exists(),
         )
     else:  # "interest in you" means nothing to anyone but a lead provider
         expression_of_interest = sa.null()
 
-    training_changed = (
-        _facts(scope, tp, sa.func.max(tp.updated_at)).where(at_school).correlate(school)
+    ect_training_changed = training_at_school(
+        ect, tp.ect_at_school_period_id, sa.func.max(tp.updated_at)
+    ).scalar_subquery()
+    mentor_training_changed = training_at_school(
+        mentor, tp.mentor_at_school_period_id, sa.func.max(tp.updated_at)
     ).scalar_subquery()
     partnership_changed = (
         _facts(scope, sp, sa.func.max(sp.updated_at))
         .where(sp.school_id == school.id)
         .correlate(school)
     ).scalar_subquery()
-    stamp = stamps.latest(school.updated_at, training_changed, partnership_changed).label(
-        "api_updated_at"
-    )
+    stamp = stamps.latest(
+        school.updated_at, ect_training_changed, mentor_training_changed, partnership_changed
+    ).label("api_updated_at")
     stmt = scope.select(
         school,
         *sa.inspect(school).columns,
