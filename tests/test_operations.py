@@ -99,7 +99,7 @@ async def test_lead_provider_pages(seeded_db, by_role) -> None:
     partnerships = await run(seeded_db, provider, "Partnerships", {"first": 50})
     assert partnerships["partnerships"]["edges"]
     schools = await run(seeded_db, provider, "SchoolsByCohort", {"cohort": 2025, "first": 50})
-    assert schools["schools"]["edges"]
+    assert schools["schoolsInCohort"]["edges"]
     partners = await run(seeded_db, provider, "DeliveryPartners", {"first": 100})
     async with seeded_db.session() as s:
         own = await s.execute(

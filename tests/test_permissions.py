@@ -165,6 +165,8 @@ EMAIL_SCOPE: dict[Role, dict[str, str]] = {
         "ECTAtSchoolPeriod": f"SELECT 1 FROM ect_at_school_periods p WHERE p.id = :pk AND p.school_id = :org AND {CURRENT}",
         "MentorAtSchoolPeriod": f"SELECT 1 FROM mentor_at_school_periods p WHERE p.id = :pk AND p.school_id = :org AND {CURRENT}",
         "School": "SELECT 1 WHERE CAST(:pk AS INTEGER) = CAST(:org AS INTEGER)",
+        # A partnership shows its school's induction tutor.
+        "SchoolPartnership": "SELECT 1 FROM school_partnerships WHERE id = :pk AND school_id = :org",
     },
     Role.APPROPRIATE_BODY_USER: {
         "ECTAtSchoolPeriod": f"""SELECT 1 FROM ect_at_school_periods p
@@ -182,6 +184,12 @@ EMAIL_SCOPE: dict[Role, dict[str, str]] = {
               ON lpdp.id = sp.lead_provider_delivery_partnership_id
             JOIN active_lead_providers alp ON alp.id = lpdp.active_lead_provider_id
             WHERE sp.school_id = :pk AND alp.lead_provider_id = :org""",
+        "SchoolPartnership": """SELECT 1 FROM school_partnerships sp
+            JOIN school_partnerships own ON own.school_id = sp.school_id
+            JOIN lead_provider_delivery_partnerships lpdp
+              ON lpdp.id = own.lead_provider_delivery_partnership_id
+            JOIN active_lead_providers alp ON alp.id = lpdp.active_lead_provider_id
+            WHERE sp.id = :pk AND alp.lead_provider_id = :org""",
     },
 }
 

@@ -439,6 +439,22 @@ def delivery_partners_listed(viewer: Viewer) -> ColumnElement[bool]:
             return _unnamed(viewer.role)
 
 
+def delivery_partnerships_listed(viewer: Viewer) -> ColumnElement[bool]:
+    """Which lead provider–delivery partner partnerships decide a delivery partner's
+    cohorts (and the cohorts filter): a lead provider's own, as v3's delivery partner
+    `cohort` lists "the cohorts for which you may report school partnerships with this
+    delivery partner"; everyone else all."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return LeadProviderDeliveryPartnership.active_lead_provider_id.in_(
+                _lead_provider_active_ids(_org(viewer.lead_provider_id))
+            )
+        case _:
+            return _unnamed(viewer.role)
+
+
 def public(viewer: Viewer) -> ColumnElement[bool]:
     """Reference data every signed-in caller may read: appropriate bodies (schools must
     pick one), lead providers, delivery partners, cohorts and schedules."""
@@ -559,6 +575,66 @@ def mentor_facts(viewer: Viewer) -> ColumnElement[bool]:
             )
         case Role.APPROPRIATE_BODY_USER:
             return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def declaration_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Training periods read only to derive a visible declaration's course identifier
+    (ECT or mentor training) and to find the ECT period whose mentor it names. A lead
+    provider sees other providers' declarations for its participants (``declarations``),
+    whose training periods it may not see: it learns only those two facts of them."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return TrainingPeriod.teacher_id.in_(
+                _lead_provider_teacher_ids(_org(viewer.lead_provider_id))
+            )
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING  # they see no declarations
+        case _:
+            return _unnamed(viewer.role)
+
+
+def declaration_mentor_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Mentorships read only to name, by participant id, the mentor of an ECT at the
+    time of a visible declaration (v3 ``mentor_id``): the ECT periods of the viewer's
+    participants. Only the mentor's participant id leaves the read."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return MentorshipPeriod.ect_at_school_period_id.in_(
+                _ids_where(
+                    ECTAtSchoolPeriod.id,
+                    ECTAtSchoolPeriod.teacher_id.in_(
+                        _lead_provider_teacher_ids(_org(viewer.lead_provider_id))
+                    ),
+                )
+            )
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def school_cohort_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Training periods, the school periods they belong to and school partnerships,
+    read only to derive what a visible school does in a cohort, as the Lead Provider
+    API's schools list shows it to every provider: whether it is in partnership (with
+    anyone), its induction programme choice, whether it expressed interest in the
+    calling provider, and when any of that last changed. Only those values leave the
+    read, never a row (``gateway/resolvers/schools_in_cohort.py``)."""
+    match viewer.role:
+        case (
+            Role.ADMIN
+            | Role.FINANCE
+            | Role.LEAD_PROVIDER
+            | Role.SCHOOL_USER
+            | Role.APPROPRIATE_BODY_USER
+        ):
+            return EVERYTHING
         case _:
             return _unnamed(viewer.role)
 
@@ -752,7 +828,15 @@ RULES: dict[type, Rule] = {
     trm.Milestone: public,
 }
 
-FACTS: frozenset[Rule] = frozenset({induction_facts, mentor_facts})
+FACTS: frozenset[Rule] = frozenset(
+    {
+        induction_facts,
+        mentor_facts,
+        declaration_facts,
+        declaration_mentor_facts,
+        school_cohort_facts,
+    }
+)
 """The rules a ``Scope.facts`` read may use instead of the model's own."""
 
 PUBLIC_TABLES: frozenset[str] = frozenset(

@@ -67,15 +67,15 @@ def page_size(ctx: Context, first: int | None) -> int:
     return first
 
 
-async def paginate(
+async def page_rows(
     ctx: Context,
     stmt: sa.Select[Any],
     order: Sequence[Any],
-    to_node: Callable[[Any], T],
     first: int | None,
     after: str | None,
-) -> relay.Connection[T]:
-    """One page of ``stmt`` (scoped and filtered) in ``order``, which ends with a unique key."""
+) -> tuple[list[tuple[str, Any]], relay.PageInfo]:
+    """One page of ``stmt`` (scoped and filtered) in ``order``, which ends with a unique
+    key: each row with its cursor, and the page's info."""
     size = page_size(ctx, first)
     if after:
         values = decode_cursor(after, order)
@@ -86,16 +86,25 @@ async def paginate(
     has_next = len(rows) > size
     rows = rows[:size]
     keys = [c.key for c in order]
-    edges = [
-        relay.Edge(cursor=encode_cursor([getattr(r, k) for k in keys]), node=to_node(r))
-        for r in rows
-    ]
-    return relay.Connection(
-        edges=edges,
-        page_info=relay.PageInfo(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
+    page = [(encode_cursor([getattr(r, k) for k in keys]), r) for r in rows]
+    info = relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=page[0][0] if page else None,
+        end_cursor=page[-1][0] if page else None,
     )
+    return page, info
+
+
+async def paginate(
+    ctx: Context,
+    stmt: sa.Select[Any],
+    order: Sequence[Any],
+    to_node: Callable[[Any], T],
+    first: int | None,
+    after: str | None,
+) -> relay.Connection[T]:
+    """One page of ``stmt`` (scoped and filtered) in ``order``, which ends with a unique key."""
+    page, info = await page_rows(ctx, stmt, order, first, after)
+    edges = [relay.Edge(cursor=cursor, node=to_node(row)) for cursor, row in page]
+    return relay.Connection(edges=edges, page_info=info)

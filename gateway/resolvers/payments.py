@@ -21,13 +21,18 @@ async def declarations(
     *,
     cohorts: list[int] | None,
     updated_since: dt.datetime | None,
-    participant_id: uuid.UUID | None,
-    delivery_partner_id: uuid.UUID | None,
+    participant_ids: list[uuid.UUID] | None,
+    delivery_partner_ids: list[uuid.UUID] | None,
     first: int | None,
     after: str | None,
 ) -> relay.Connection[Declaration]:
+    """Visible declarations, least recently updated first (the Lead Provider API's
+    participant-declarations list). Lists filter by any of their values; an empty
+    list filters nothing, as an empty comma-separated v3 filter does."""
     stmt = ctx.scope.select(pm.Declaration)
     if cohorts:
+        # A declaration's statement is of its training's contract period (the real
+        # service validates that they agree), and every declaration is on one.
         stmt = stmt.where(
             pm.Declaration.payment_statement_id.in_(
                 ctx.scope.ids(pm.Statement.id).where(pm.Statement.contract_period_year.in_(cohorts))
@@ -35,16 +40,16 @@ async def declarations(
         )
     if updated_since:
         stmt = stmt.where(pm.Declaration.updated_at >= updated_since)
-    if participant_id:
-        # Resolved to an id first: teachers and payments may live in different databases.
+    if participant_ids:
+        # Resolved to ids first: teachers and payments may live in different databases.
         teacher_ids = await ctx.loaders.fetch(
-            ctx.scope.ids(tm.Teacher.id).where(tm.Teacher.api_id == participant_id)
+            ctx.scope.ids(tm.Teacher.id).where(tm.Teacher.api_id.in_(set(participant_ids)))
         )
         stmt = stmt.where(pm.Declaration.teacher_id.in_([t.id for t in teacher_ids]))
-    if delivery_partner_id:
+    if delivery_partner_ids:
         partners = await ctx.loaders.fetch(
             ctx.scope.ids(trm.DeliveryPartner.id).where(
-                trm.DeliveryPartner.api_id == delivery_partner_id
+                trm.DeliveryPartner.api_id.in_(set(delivery_partner_ids))
             )
         )
         stmt = stmt.where(pm.Declaration.delivery_partner_id.in_([p.id for p in partners]))
@@ -83,3 +88,17 @@ async def statements(
         stmt = stmt.where(pm.Statement.fee_type == fee_type)
     order = [pm.Statement.payment_date, pm.Statement.id]
     return await paginate(ctx, stmt, order, Statement.from_row, first, after)
+
+
+async def declaration_by_api_id(ctx: Context, api_id: uuid.UUID) -> Declaration | None:
+    rows = await ctx.loaders.fetch(
+        ctx.scope.select(pm.Declaration).where(pm.Declaration.api_id == api_id)
+    )
+    return Declaration.maybe(rows[0] if rows else None)
+
+
+async def statement_by_api_id(ctx: Context, api_id: uuid.UUID) -> Statement | None:
+    rows = await ctx.loaders.fetch(
+        ctx.scope.select(pm.Statement).where(pm.Statement.api_id == api_id)
+    )
+    return Statement.maybe(rows[0] if rows else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, ClassVar
@@ -12,6 +13,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from gateway.loaders.base import ResultRow
+from gateway.loaders.declarations import (
+    DeclaredTraining,
+    DeclaredTrainingById,
+    MentorSpellsByECTPeriod,
+    mentor_at,
+)
 from gateway.loaders.payments import AdjustmentsByStatement
 from gateway.models import payments as pm
 from gateway.models import teachers as tm
@@ -74,6 +81,21 @@ gql_enum(
 )
 
 
+@strawberry.enum(description="The course a declaration is for (v3 `course_identifier`).")
+class CourseIdentifier(enum.Enum):
+    ECF_INDUCTION = strawberry.enum_value(
+        "ecf-induction", description="ecf-induction: an ECT's training."
+    )
+    ECF_MENTOR = strawberry.enum_value("ecf-mentor", description="ecf-mentor: a mentor's training.")
+
+
+@strawberry.enum(description="Why a declaration is ineligible for funding (v3).")
+class IneligibleForFundingReason(enum.Enum):
+    DUPLICATE_DECLARATION = strawberry.enum_value(
+        "duplicate_declaration", description="Another declaration of the type already counts."
+    )
+
+
 @strawberry.type(
     description="A lead provider's claim that a participant reached a point of training."
 )
@@ -107,6 +129,77 @@ class Declaration(ModelNode):
     @strawberry.field(description="When the declaration last changed.")
     def updated_at(self) -> dt.datetime:
         return self.row.updated_at
+
+    async def _training(self, info: Info) -> DeclaredTraining | None:
+        return await ctx(info).loaders.get(DeclaredTrainingById).load(self.row.training_period_id)
+
+    @strawberry.field(
+        description="ECF_INDUCTION for an ECT's training, ECF_MENTOR for a mentor's (v3 "
+        "`course_identifier`: ecf-induction / ecf-mentor)."
+    )
+    async def course_identifier(self, info: Info) -> CourseIdentifier | None:
+        training = await self._training(info)
+        if training is None:
+            return None
+        if training.ect_at_school_period_id is None:
+            return CourseIdentifier.ECF_MENTOR
+        return CourseIdentifier.ECF_INDUCTION
+
+    @strawberry.field(
+        description="The contract period (cohort year) of the training declared against."
+    )
+    async def cohort(self, info: Info) -> int | None:
+        training = await self._training(info)
+        return training.cohort if training else None
+
+    @strawberry.field(
+        description="For an ECT's declaration: the participant id of their mentor at the "
+        "declaration date (the mentorship covering it, else the nearest); null for a "
+        "mentor's declaration or an ECT never mentored (v3 `mentor_id`)."
+    )
+    async def mentor_id(self, info: Info) -> uuid.UUID | None:
+        training = await self._training(info)
+        if training is None or training.ect_at_school_period_id is None:
+            return None
+        spells = (
+            await ctx(info)
+            .loaders.get(MentorSpellsByECTPeriod)
+            .load(training.ect_at_school_period_id)
+        )
+        return mentor_at(spells, self.row.declaration_date.date())
+
+    @strawberry.field(
+        description="True when the declaration carries an uplift (pupil premium or "
+        "sparsity), has been paid, and its contract period pays uplift fees (v3 "
+        "`uplift_paid`; a clawback does not unset it, as in the real service)."
+    )
+    async def uplift_paid(self, info: Info) -> bool:
+        """register-early-career-teachers ``Declaration#uplift_paid?``: paid and an
+        uplift present; its validation allows uplifts only where the contract period
+        enables uplift fees, which is checked here (issue 9, correction 4)."""
+        r = self.row
+        if r.payment_status != pm.PaymentStatus.PAID:
+            return False
+        if not (r.pupil_premium_uplift or r.sparsity_uplift):
+            return False
+        training = await self._training(info)
+        if training is None or training.cohort is None:
+            return False
+        period = await ctx(info).loaders.load(trm.ContractPeriod, training.cohort)
+        return bool(period and period.uplift_fees_enabled)
+
+    @strawberry.field(
+        description="Why the declaration is ineligible for funding (v3 "
+        "`ineligible_for_funding_reason`). Always null here: a duplicate is refused when "
+        "it is made, so no declaration is ever ineligible."
+    )
+    def ineligible_for_funding_reason(self) -> IneligibleForFundingReason | None:
+        return None
+
+    @strawberry.field(description="The name of the lead provider that declared (v3).")
+    async def lead_provider_name(self, info: Info) -> str | None:
+        provider = await ctx(info).loaders.load(trm.LeadProvider, self.row.lead_provider_id)
+        return provider.name if provider else None
 
     @strawberry.field(description="The participant.")
     async def participant(
@@ -166,7 +259,9 @@ class Statement(ModelNode):
     id: relay.NodeID[int]
     month: int = strawberry.field(description="Statement month (1 to 12).")
     year: int = strawberry.field(description="Statement year.")
-    deadline_date: dt.date = strawberry.field(description="Last day declarations count for it.")
+    deadline_date: dt.date = strawberry.field(
+        description="Last day declarations count for it (v3 `cut_off_date`)."
+    )
     payment_date: dt.date = strawberry.field(description="When it is paid.")
     status: StatementStatus = strawberry.field(description="Open, payable or paid.")
     fee_type: FeeType = strawberry.field(description="Output or service.")
@@ -181,6 +276,16 @@ class Statement(ModelNode):
     @strawberry.field(description="The contract period (cohort year).")
     def cohort(self) -> int:
         return self.row.contract_period_year
+
+    @strawberry.field(
+        description="True once DfE has paid the provider for it (v3 `paid`: status PAID)."
+    )
+    def paid(self) -> bool:
+        return self.row.status == pm.StatementStatus.PAID
+
+    @strawberry.field(description="When the statement was created.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
 
     @strawberry.field(description="When the statement last changed.")
     def updated_at(self) -> dt.datetime:

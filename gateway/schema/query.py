@@ -17,6 +17,7 @@ from gateway.errors import BadUserInput
 from gateway.resolvers import inductions as inductions_r
 from gateway.resolvers import payments as payments_r
 from gateway.resolvers import schools as schools_r
+from gateway.resolvers import schools_in_cohort as schools_in_cohort_r
 from gateway.resolvers import teachers as teachers_r
 from gateway.resolvers import training as training_r
 from gateway.schema.base import ctx
@@ -28,7 +29,7 @@ from gateway.schema.inductions import (
 )
 from gateway.schema.payments import Declaration, FeeType, Statement
 from gateway.schema.reports import Reports
-from gateway.schema.schools import School
+from gateway.schema.schools import School, SchoolInCohortConnection
 from gateway.schema.teachers import InductionStatus, Teacher
 from gateway.schema.training import (
     ContractPeriod,
@@ -75,6 +76,33 @@ UpdatedSince = Annotated[
 DeliveryPartnerId = Annotated[
     uuid.UUID | None, strawberry.argument(description="Only this delivery partner (its apiId).")
 ]
+ApiId = Annotated[
+    uuid.UUID, strawberry.argument(description="The id the Lead Provider API uses (apiId).")
+]
+DeliveryPartnerIds = Annotated[
+    list[uuid.UUID] | None,
+    strawberry.argument(
+        description="Only these delivery partners (their apiIds), as v3's comma-separated "
+        "delivery_partner_id filter."
+    ),
+]
+OneDeliveryPartnerId = Annotated[
+    uuid.UUID | None,
+    strawberry.argument(
+        description="Only this delivery partner (its apiId).",
+        deprecation_reason="Use deliveryPartnerIds, which takes a list.",
+    ),
+]
+
+
+def one_or_many(
+    single: uuid.UUID | None, many: list[uuid.UUID] | None, name: str
+) -> list[uuid.UUID] | None:
+    """The list filter a deprecated single-value argument stands for; both at once is
+    ambiguous, so it is refused rather than guessed."""
+    if single is not None and many is not None:
+        raise BadUserInput(f"Give {name}s (a list) or {name}, not both: {name}s: [a, b] does both.")
+    return [single] if single is not None else many
 
 
 @strawberry.type(description="Read the early career teacher services.")
@@ -177,6 +205,31 @@ class Query:
         )
 
     @signed_in(
+        "Schools in a cohort, as a lead provider looks for schools to partner with (v3 "
+        "GET /schools): eligible schools, and ineligible ones in partnership in the cohort; "
+        "least recently updated first."
+    )
+    async def schools_in_cohort(
+        self,
+        info: Info,
+        cohort: Annotated[int, strawberry.argument(description="The cohort (required, as in v3).")],
+        first: First = None,
+        after: After = None,
+        urn: Annotated[
+            str | None, strawberry.argument(description="Only the school with this URN.")
+        ] = None,
+        updated_since: UpdatedSince = None,
+    ) -> SchoolInCohortConnection:
+        return await schools_in_cohort_r.schools_in_cohort(
+            ctx(info),
+            cohort=cohort,
+            urn=urn,
+            updated_since=updated_since,
+            first=first,
+            after=after,
+        )
+
+    @signed_in(
         "Induction periods you may see, oldest first; for an appropriate body, its caseload."
     )
     async def induction_periods(
@@ -243,7 +296,27 @@ class Query:
             ctx(info), cohorts=cohorts, first=first, after=after
         )
 
-    @signed_in("School partnerships you may see, least recently updated first.")
+    @signed_in("A delivery partner by its apiId; null unless the list would show it to you.")
+    async def delivery_partner(self, info: Info, api_id: ApiId) -> DeliveryPartner | None:
+        return await training_r.delivery_partner_by_api_id(ctx(info), api_id)
+
+    @signed_in("A school partnership by its apiId; null if not visible to you.")
+    async def partnership(self, info: Info, api_id: ApiId) -> SchoolPartnership | None:
+        return await training_r.partnership_by_api_id(ctx(info), api_id)
+
+    @signed_in("A declaration by its apiId; null if not visible to you.")
+    async def declaration(self, info: Info, api_id: ApiId) -> Declaration | None:
+        return await payments_r.declaration_by_api_id(ctx(info), api_id)
+
+    @signed_in("A statement by its apiId; null if not visible to you.")
+    async def statement(self, info: Info, api_id: ApiId) -> Statement | None:
+        return await payments_r.statement_by_api_id(ctx(info), api_id)
+
+    @signed_in(
+        "School partnerships you may see, least recently updated first (updatedAt moves "
+        "with the partnership, its school's induction tutor and its participants "
+        "currently training)."
+    )
     async def partnerships(
         self,
         info: Info,
@@ -251,13 +324,16 @@ class Query:
         after: After = None,
         cohorts: Cohorts = None,
         updated_since: UpdatedSince = None,
-        delivery_partner_id: DeliveryPartnerId = None,
+        delivery_partner_ids: DeliveryPartnerIds = None,
+        delivery_partner_id: OneDeliveryPartnerId = None,
     ) -> relay.Connection[SchoolPartnership]:
         return await training_r.partnerships(
             ctx(info),
             cohorts=cohorts,
             updated_since=updated_since,
-            delivery_partner_id=delivery_partner_id,
+            delivery_partner_ids=one_or_many(
+                delivery_partner_id, delivery_partner_ids, "deliveryPartnerId"
+            ),
             first=first,
             after=after,
         )
@@ -270,17 +346,31 @@ class Query:
         after: After = None,
         cohorts: Cohorts = None,
         updated_since: UpdatedSince = None,
-        participant_id: Annotated[
-            uuid.UUID | None, strawberry.argument(description="Only this participant.")
+        participant_ids: Annotated[
+            list[uuid.UUID] | None,
+            strawberry.argument(
+                description="Only these participants (participant ids), as v3's "
+                "comma-separated participant_id filter."
+            ),
         ] = None,
-        delivery_partner_id: DeliveryPartnerId = None,
+        delivery_partner_ids: DeliveryPartnerIds = None,
+        participant_id: Annotated[
+            uuid.UUID | None,
+            strawberry.argument(
+                description="Only this participant.",
+                deprecation_reason="Use participantIds, which takes a list.",
+            ),
+        ] = None,
+        delivery_partner_id: OneDeliveryPartnerId = None,
     ) -> relay.Connection[Declaration]:
         return await payments_r.declarations(
             ctx(info),
             cohorts=cohorts,
             updated_since=updated_since,
-            participant_id=participant_id,
-            delivery_partner_id=delivery_partner_id,
+            participant_ids=one_or_many(participant_id, participant_ids, "participantId"),
+            delivery_partner_ids=one_or_many(
+                delivery_partner_id, delivery_partner_ids, "deliveryPartnerId"
+            ),
             first=first,
             after=after,
         )

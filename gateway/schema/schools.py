@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
@@ -77,6 +78,20 @@ gql_enum(
         derived.ParticipantStatus.LEFT: "Has left the school.",
     },
 )
+
+
+@strawberry.enum(description="The induction programme a school offers in a cohort (v3).")
+class InductionProgrammeChoice(enum.Enum):
+    PROVIDER_LED = strawberry.enum_value(
+        "provider_led", description="provider_led: some of its participants train with a provider."
+    )
+    SCHOOL_LED = strawberry.enum_value(
+        "school_led", description="school_led: its ECTs in the cohort train school-led only."
+    )
+    NOT_YET_KNOWN = strawberry.enum_value(
+        "not_yet_known", description="not_yet_known: nobody at the school trains in the cohort."
+    )
+
 
 CurrentArg = Annotated[
     bool | None,
@@ -278,3 +293,77 @@ class MentorshipPeriod(ModelNode):
                 sm.MentorAtSchoolPeriod, self.row.mentor_at_school_period_id
             )
         )
+
+
+@strawberry.type(
+    description="A school in one cohort, as a lead provider looks for schools to partner with "
+    "(v3 GET /schools with its cohort filter)."
+)
+class SchoolInCohort:
+    row: strawberry.Private[ResultRow]
+    cohort: int = strawberry.field(description="The contract period (cohort year).")
+
+    @classmethod
+    def build(cls, row: ResultRow, cohort: int) -> SchoolInCohort:
+        return cls(row=row, cohort=cohort)
+
+    @strawberry.field(description="The school (its urn, name, induction tutor…).")
+    def school(self) -> School:
+        return School.from_row(self.row)
+
+    @strawberry.field(description="The school's URN (v3 `urn`).")
+    def urn(self) -> str:
+        return self.row.urn
+
+    @strawberry.field(description="The school's name (v3 `name`).")
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(
+        description="The school has a partnership in this cohort, with any lead provider "
+        "(v3 `in_partnership`)."
+    )
+    def in_partnership(self) -> bool:
+        return bool(self.row.in_partnership)
+
+    @strawberry.field(
+        description="What the school's participants in this cohort do: PROVIDER_LED when a "
+        "mentor trains in it or one of its ECTs has provider-led training, SCHOOL_LED when "
+        "its ECTs in it train school-led only, NOT_YET_KNOWN when nobody trains in it (v3 "
+        "`induction_programme_choice`)."
+    )
+    def induction_programme_choice(self) -> InductionProgrammeChoice:
+        return InductionProgrammeChoice(self.row.induction_programme_choice)
+
+    @strawberry.field(
+        description="For a lead provider: a participant at the school was registered with "
+        "you for this cohort (an expression of interest naming you, or training in your "
+        "partnership); it stays true once true (v3 `expression_of_interest`). Null for "
+        "everyone else."
+    )
+    def expression_of_interest(self) -> bool | None:
+        value = self.row.expression_of_interest
+        return None if value is None else bool(value)
+
+    @strawberry.field(description="When the school record was created (v3 `created_at`).")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description="The latest change of the school, its partnerships or the training at "
+        "it: the stamp `updatedSince` compares with (v3 `updated_at`)."
+    )
+    def updated_at(self) -> dt.datetime:
+        return self.row.api_updated_at
+
+
+@strawberry.type(description="A school in a cohort, with the cursor to page on from it.")
+class SchoolInCohortEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to page on from here.")
+    node: SchoolInCohort = strawberry.field(description="The school in the cohort.")
+
+
+@strawberry.type(description="A page of schools in a cohort.")
+class SchoolInCohortConnection:
+    page_info: relay.PageInfo = strawberry.field(description="Where the page ends.")
+    edges: list[SchoolInCohortEdge] = strawberry.field(description="The page's schools.")

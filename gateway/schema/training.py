@@ -13,8 +13,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from gateway.loaders import enrolments
-from gateway.loaders.base import ResultRow
+from gateway.loaders.base import ReadableContacts, ResultRow
 from gateway.loaders.payments import DeclarationsByTrainingPeriod
+from gateway.loaders.training import (
+    CohortsByDeliveryPartner,
+    CurrentTrainingByPartnership,
+    PartnershipStamps,
+)
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
@@ -89,6 +94,27 @@ class DeliveryPartner(ModelNode):
     def api_id(self) -> uuid.UUID:
         return self.row.api_id
 
+    @strawberry.field(
+        description="The cohorts in which it partners with a lead provider: for a lead "
+        "provider, with you (the cohorts you may report school partnerships with it in, "
+        "v3 `cohort`); for everyone else, with anyone. Oldest first."
+    )
+    async def cohorts(self, info: Info) -> list[int]:
+        pairings = await ctx(info).loaders.get(CohortsByDeliveryPartner).load(self.row.id)
+        return sorted({year for year, _ in pairings})
+
+    @strawberry.field(description="When the delivery partner was created.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description="When the delivery partner or its cohorts (as `cohorts` lists them) "
+        "last changed."
+    )
+    async def updated_at(self, info: Info) -> dt.datetime:
+        pairings = await ctx(info).loaders.get(CohortsByDeliveryPartner).load(self.row.id)
+        return max([self.row.updated_at, *(changed for _, changed in pairings)])
+
 
 @strawberry.type(description="A cohort: the contract period that starts in June of `year`.")
 class ContractPeriod:
@@ -152,9 +178,54 @@ class SchoolPartnership(ModelNode):
     def created_at(self) -> dt.datetime:
         return self.row.created_at
 
-    @strawberry.field(description="When the partnership last changed.")
-    def updated_at(self) -> dt.datetime:
-        return self.row.updated_at
+    @strawberry.field(
+        description="When anything the partnership shows last changed: the partnership, "
+        "its school's induction tutor, its delivery partner, or its participants currently "
+        "training (including a training period starting or ending as days pass). The "
+        "stamp `updatedSince` compares with."
+    )
+    async def updated_at(self, info: Info) -> dt.datetime:
+        computed = getattr(self.row, "api_updated_at", None)  # the list computes it
+        if computed is None:
+            c = ctx(info)
+            computed = await c.loaders.get(PartnershipStamps, c.now).load(self.row.id)
+        return computed or self.row.updated_at
+
+    @strawberry.field(
+        description="The school's induction tutor's name (v3 `induction_tutor_name`): the "
+        "partnership's lead provider, the school and DfE admin; null for everyone else."
+    )
+    async def induction_tutor_name(self, info: Info) -> str | None:
+        contact = await ctx(info).loaders.get(ReadableContacts, sm.School).load(self.row.school_id)
+        return contact and contact.induction_tutor_name
+
+    @strawberry.field(
+        description="The school's induction tutor's email (v3 `induction_tutor_email`): the "
+        "partnership's lead provider, the school and DfE admin; null for everyone else."
+    )
+    async def induction_tutor_email(self, info: Info) -> str | None:
+        contact = await ctx(info).loaders.get(ReadableContacts, sm.School).load(self.row.school_id)
+        return contact and contact.induction_tutor_email
+
+    async def _training_now(self, info: Info) -> tuple[int, int]:
+        c = ctx(info)
+        return await c.loaders.get(CurrentTrainingByPartnership, c.today).load(self.row.id)
+
+    @strawberry.field(
+        description="How many participants (ECTs and mentors) train with this partnership "
+        "today: started, not finished, neither withdrawn nor deferred (v3 "
+        "`participants_currently_training`)."
+    )
+    async def participants_currently_training(self, info: Info) -> int:
+        return sum(await self._training_now(info))
+
+    @strawberry.field(description="Of participantsCurrentlyTraining, the ECTs.")
+    async def ects_currently_training(self, info: Info) -> int:
+        return (await self._training_now(info))[0]
+
+    @strawberry.field(description="Of participantsCurrentlyTraining, the mentors.")
+    async def mentors_currently_training(self, info: Info) -> int:
+        return (await self._training_now(info))[1]
 
     @strawberry.field(description="The school.")
     async def school(
