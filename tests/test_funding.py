@@ -65,30 +65,41 @@ async def test_claiming_an_ect_makes_them_eligible_once(app_client, seeded_db: D
     as_ect = await _submitted_declaration(seeded_db, teacher.id, "ect")
     as_mentor = await _submitted_declaration(seeded_db, teacher.id, "mentor")
 
-    token = body_token(seeded_db, teacher.school_reported_appropriate_body_id)
-    claimed = await call(
-        app_client,
-        token,
-        CLAIM,
-        {
-            "input": {
-                "trn": teacher.trn,
-                "dateOfBirth": teacher.date_of_birth.isoformat(),
-                "startedOn": "2024-09-02",
-                "trainingProgramme": "PROVIDER_LED",
-            }
-        },
-    )
-    assert claimed["data"]["claimEct"]["userErrors"] == []
+    try:
+        token = body_token(seeded_db, teacher.school_reported_appropriate_body_id)
+        claimed = await call(
+            app_client,
+            token,
+            CLAIM,
+            {
+                "input": {
+                    "trn": teacher.trn,
+                    "dateOfBirth": teacher.date_of_birth.isoformat(),
+                    "startedOn": "2024-09-02",
+                    "trainingProgramme": "PROVIDER_LED",
+                }
+            },
+        )
+        assert claimed["data"]["claimEct"]["userErrors"] == []
 
-    eligible_at = (await _teacher(seeded_db, teacher.id)).ect_first_became_eligible_for_funding_at
-    assert eligible_at is not None
-    # The ECT's waiting declaration is released; a mentor declaration is not (per type).
-    assert await _status(seeded_db, as_ect) is pm.PaymentStatus.ELIGIBLE
-    assert await _status(seeded_db, as_mentor) is pm.PaymentStatus.NO_PAYMENT
-    assert (
-        await _teacher(seeded_db, teacher.id)
-    ).mentor_first_became_eligible_for_funding_at is None
+        eligible_at = (
+            await _teacher(seeded_db, teacher.id)
+        ).ect_first_became_eligible_for_funding_at
+        assert eligible_at is not None
+        # The ECT's waiting declaration is released; a mentor declaration is not (per type).
+        assert await _status(seeded_db, as_ect) is pm.PaymentStatus.ELIGIBLE
+        assert await _status(seeded_db, as_mentor) is pm.PaymentStatus.NO_PAYMENT
+        assert (
+            await _teacher(seeded_db, teacher.id)
+        ).mentor_first_became_eligible_for_funding_at is None
+    finally:
+        # They stand on training that does not exist: gone, so the shared seeded
+        # database stays true for the tests that read every declaration.
+        async with seeded_db.session() as s:
+            await s.execute(
+                sa.delete(pm.Declaration).where(pm.Declaration.id.in_([as_ect, as_mentor]))
+            )
+            await s.commit()
 
 
 async def test_seed_eligibility_follows_the_rule(seeded_db: Database) -> None:

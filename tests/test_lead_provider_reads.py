@@ -325,10 +325,11 @@ async def expected_partnerships(db: Database, provider_id: int) -> dict[int, dic
                 p["ects" if t.ect_at_school_period_id else "mentors"] += 1
             # A period starting, or ending (the day after its last day), changes who
             # trains now: that moment counts as a change once it has come.
-            moments = [t.updated_at, day_start(t.started_on)]
+            # (A change written to the row counts whenever it was written.)
+            moments = [day_start(t.started_on)]
             if t.finished_on is not None:
                 moments.append(day_start(t.finished_on + dt.timedelta(days=1)))
-            p["stamp"] = max([p["stamp"], *(m for m in moments if m <= NOW)])
+            p["stamp"] = max([p["stamp"], t.updated_at, *(m for m in moments if m <= NOW)])
     return out
 
 
@@ -707,6 +708,7 @@ async def test_declaration_cursors_neither_skip_nor_repeat_unchanged_rows(
                 training_period_id=source.training_period_id,
                 teacher_id=source.teacher_id,
                 lead_provider_id=source.lead_provider_id,
+                participant_type=source.participant_type,
                 delivery_partner_id=source.delivery_partner_id,
                 declaration_type=source.declaration_type,
                 declaration_date=source.declaration_date,
