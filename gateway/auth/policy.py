@@ -52,7 +52,7 @@ from gateway.models.audit import Event
 from gateway.models.inductions import AppropriateBody, InductionExtension, InductionPeriod
 from gateway.models.payments import Declaration, FeeType, Statement
 from gateway.models.schools import ECTAtSchoolPeriod, MentorAtSchoolPeriod, MentorshipPeriod, School
-from gateway.models.teachers import Teacher, TRSInductionStatus
+from gateway.models.teachers import Teacher, TeacherIdChange, TRSInductionStatus
 from gateway.models.training import (
     ActiveLeadProvider,
     LeadProviderDeliveryPartnership,
@@ -188,6 +188,17 @@ def teachers(viewer: Viewer) -> ColumnElement[bool]:
             return EVERYTHING
         case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER | Role.LEAD_PROVIDER:
             return Teacher.id.in_(_teacher_ids(viewer))
+        case _:
+            return _unnamed(viewer.role)
+
+
+def teacher_id_changes(viewer: Viewer) -> ColumnElement[bool]:
+    """A participant id change goes with the teacher it now points at."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER | Role.LEAD_PROVIDER:
+            return TeacherIdChange.teacher_id.in_(_teacher_ids(viewer))
         case _:
             return _unnamed(viewer.role)
 
@@ -695,6 +706,7 @@ def actions_for(viewer: Viewer) -> list[str]:
 
 RULES: dict[type, Rule] = {
     Teacher: teachers,
+    TeacherIdChange: teacher_id_changes,
     School: schools,
     sm.SchoolFunding: school_funding,
     ECTAtSchoolPeriod: ect_at_school_periods,

@@ -28,6 +28,7 @@ class TeacherFilters:
     cohorts: list[int] | None = None
     training_status: TrainingStatus | None = None
     participant_id: uuid.UUID | None = None
+    from_participant_id: uuid.UUID | None = None
     delivery_partner_id: uuid.UUID | None = None
     induction_status: InductionStatus | None = None
 
@@ -78,7 +79,12 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
 async def teachers(
     ctx: Context, filters: TeacherFilters, first: int | None, after: str | None
 ) -> relay.Connection[Teacher]:
-    """Visible teachers, least recently updated first (so `updatedSince` polling is stable)."""
+    """Visible teachers, least recently updated first (so `updatedSince` polling is stable).
+
+    Keyset pages on (``api_updated_at``, id): a cursor is the last row's key, so rows
+    inserted or changed during a sync never shift a page. A participant changed during
+    the sync moves forward (its stamp only grows) and is read again on a later page:
+    none is missed, and one read twice carries its newest data."""
     scope = ctx.scope
     stmt = scope.select(tm.Teacher)
     if filters.school_urn:
@@ -99,6 +105,16 @@ async def teachers(
         stmt = stmt.where(tm.Teacher.api_updated_at >= filters.updated_since)
     if filters.participant_id:
         stmt = stmt.where(tm.Teacher.api_id == filters.participant_id)
+    if filters.from_participant_id:
+        # v3's ``from_participant_id``: the teacher an old (merged) participant id now
+        # points at.
+        stmt = stmt.where(
+            tm.Teacher.id.in_(
+                scope.ids(tm.TeacherIdChange.teacher_id).where(
+                    tm.TeacherIdChange.api_from_teacher_id == filters.from_participant_id
+                )
+            )
+        )
     if filters.induction_status:
         stmt = stmt.where(induction_status_condition(filters.induction_status))
     stmt = stmt.where(*_training_conditions(ctx, filters))

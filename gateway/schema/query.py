@@ -123,6 +123,13 @@ class Query:
             uuid.UUID | None, strawberry.argument(description="Only this participant.")
         ] = None,
         delivery_partner_id: DeliveryPartnerId = None,
+        from_participant_id: Annotated[
+            uuid.UUID | None,
+            strawberry.argument(
+                description="Only the participant that this old participant id (merged "
+                "away, see `participantIdChanges`) now points at."
+            ),
+        ] = None,
         induction_status: Annotated[
             InductionStatus | None,
             strawberry.argument(description="Only teachers whose induction stands here."),
@@ -134,6 +141,7 @@ class Query:
             cohorts=cohorts,
             training_status=training_status,
             participant_id=participant_id,
+            from_participant_id=from_participant_id,
             delivery_partner_id=delivery_partner_id,
             induction_status=induction_status,
         )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
@@ -20,6 +19,7 @@ from gateway.loaders.inductions import (
     InductionPeriodsByTeacher,
 )
 from gateway.loaders.schools import ECTPeriodsByTeacher, MentorPeriodsByTeacher
+from gateway.loaders.teachers import IdChangesByTeacher
 from gateway.loaders.training import TrainingByTeacher
 from gateway.models import teachers as tm
 from gateway.rules import derived
@@ -102,17 +102,21 @@ class Teacher(ModelNode):
         return derived.induction_status(periods, self.row.trs_induction_status)
 
     @strawberry.field(
-        description="Eligible for funding: an induction period covers today and the teacher "
-        "has an ECT period."
+        description="Eligible for funding as an ECT: the stored fact, set once (the first "
+        "day an ECT period and a started induction period meet) and never unset. Lead "
+        "providers read eligibility per participant type on each enrolment "
+        "(`enrolments { eligibleForFunding }`), as v3 does."
     )
-    async def eligible_for_funding(self, info: Info) -> bool:
-        c = ctx(info)
-        # Both loads join this level's batches (one SELECT each for the whole page).
-        periods, ect = await asyncio.gather(
-            _induction_facts(info, self.row.id),
-            c.loaders.get(ECTPeriodsByTeacher).load(self.row.id),
-        )
-        return derived.eligible_for_funding(periods, bool(ect), c.today)
+    def eligible_for_funding(self) -> bool:
+        return self.row.ect_first_became_eligible_for_funding_at is not None
+
+    @strawberry.field(
+        description="Participant ids that were replaced by this one (duplicates merged), "
+        "oldest first: follow `fromParticipantId` to this teacher."
+    )
+    async def participant_id_changes(self, info: Info) -> list[ParticipantIdChange]:
+        rows = await ctx(info).loaders.get(IdChangesByTeacher).load(self.row.id)
+        return [ParticipantIdChange(row=r) for r in rows]
 
     @strawberry.field(description="The teacher's ECT periods at schools you may see, oldest first.")
     async def ect_at_school_periods(
@@ -151,7 +155,31 @@ class Teacher(ModelNode):
         return InductionExtension.many(rows)
 
     @strawberry.field(
-        description="Training periods you may see (for a lead provider: its enrolments), "
+        description="The enrolments, as Lead Provider API v3 gives them: the latest ECT and "
+        "the latest mentor training period you may see (for a lead provider: with it), ECT "
+        "first. With `includeHistory: true`, every training period you may see, oldest "
+        "first (the same as `trainingPeriods`)."
+    )
+    async def enrolments(
+        self,
+        info: Info,
+        include_history: Annotated[
+            bool,
+            strawberry.argument(
+                description="Every training period, not only the latest of each type."
+            ),
+        ] = False,
+    ) -> list[Annotated[TrainingPeriod, strawberry.lazy("gateway.schema.training")]]:
+        from gateway.schema.training import TrainingPeriod
+
+        rows = await ctx(info).loaders.get(TrainingByTeacher).load(self.row.id)
+        if not include_history:
+            rows = latest_of_each_type(rows)
+        return await TrainingPeriod.build(info, rows)
+
+    @strawberry.field(
+        description="Training periods you may see (for a lead provider: all its training "
+        "periods with the teacher, which `enrolments` narrows to the latest of each type), "
         "oldest first."
     )
     async def training_periods(
@@ -173,6 +201,36 @@ class Teacher(ModelNode):
 
         rows = await ctx(info).loaders.get(EventsByTeacher).load(self.row.id)
         return [Event.from_row(r) for r in rows]
+
+
+@strawberry.type(description="A participant id that was replaced by another (duplicates merged).")
+class ParticipantIdChange:
+    row: strawberry.Private[ResultRow]
+
+    @strawberry.field(description="The old participant id.")
+    def from_participant_id(self) -> uuid.UUID:
+        return self.row.api_from_teacher_id
+
+    @strawberry.field(description="The participant id to use now.")
+    def to_participant_id(self) -> uuid.UUID:
+        return self.row.api_to_teacher_id
+
+    @strawberry.field(description="When the change was made.")
+    def changed_at(self) -> dt.datetime:
+        return self.row.created_at
+
+
+def latest_of_each_type(rows: Sequence[ResultRow]) -> list[ResultRow]:
+    """The latest ECT and the latest mentor training period (by start, then id), ECT
+    first: the real service's ``latest_ect_training_period`` and
+    ``latest_mentor_training_period`` per lead provider (rows are already scoped)."""
+    latest: dict[bool, ResultRow] = {}
+    for row in rows:
+        is_ect = row.ect_at_school_period_id is not None
+        current = latest.get(is_ect)
+        if current is None or (row.started_on, row.id) > (current.started_on, current.id):
+            latest[is_ect] = row
+    return [latest[k] for k in (True, False) if k in latest]
 
 
 def _induction_facts(info: Info, teacher_id: int) -> Awaitable[list[ResultRow]]:
