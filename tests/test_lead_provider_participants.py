@@ -416,3 +416,84 @@ async def test_participant_id_changes_and_the_from_participant_id_filter(
         app_client, book["token"], query, {"from": _uuid(theirs[0]["api_from_teacher_id"])}
     )
     assert hidden["data"]["teachers"]["edges"] == []
+
+
+SYNC_PAGE = """query($after: String, $since: DateTime) {
+  teachers(first: 50, after: $after, updatedSince: $since) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { participantId updatedAt enrolments { workingPattern } } } } }"""
+
+CHANGE_ECT = """mutation($input: ChangeECTDetailsInput!) { changeEctDetails(input: $input) {
+    ectAtSchoolPeriod { updatedAt } userErrors { code } } }"""
+
+
+async def test_a_change_during_a_sync_moves_the_participant_forward(
+    app_client, seeded_db, book
+) -> None:
+    """Updated since: a school's change to what a provider sees moves the participant's
+    stamp forward; a sync under way (cursor pages) still reads everyone, and reads the
+    changed participant again, with the change, on a later page (a cursor is the last
+    row's key, so nothing shifts)."""
+    from gateway.auth.jwt_tokens import mint_development_token
+    from gateway.auth.viewer import Role
+
+    lp = book["lp"]
+    # An ECT the provider trains now at an open ECT period, full time.
+    (target,) = await rows(
+        seeded_db,
+        "SELECT e.id AS ect_id, e.updated_at, s.urn, t.api_id FROM ("
+        + PROVIDER_TRAINING
+        + ") tp JOIN ect_at_school_periods e ON e.id = tp.ect_at_school_period_id "
+        "JOIN schools s ON s.id = e.school_id JOIN teachers t ON t.id = e.teacher_id "
+        "WHERE tp.finished_on IS NULL AND e.finished_on IS NULL "
+        "AND e.working_pattern = 'full_time' ORDER BY t.api_updated_at, t.id LIMIT 1",
+        lp=lp,
+    )
+    target_id = _uuid(target["api_id"])
+    everyone = set(book["v3"])
+
+    seen: list[dict] = []
+    after = None
+    changed = False
+    while True:
+        result = await call(app_client, book["token"], SYNC_PAGE, {"after": after, "since": None})
+        page = result["data"]["teachers"]
+        seen += [e["node"] for e in page["edges"]]
+        if not changed and target_id in {n["participantId"] for n in seen}:
+            school = mint_development_token(
+                seeded_db.settings, Role.SCHOOL_USER, school_urn=target["urn"]
+            )
+            stamp = target["updated_at"]
+            stamp = stamp if isinstance(stamp, dt.datetime) else dt.datetime.fromisoformat(stamp)
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=dt.UTC)
+            from tests.graph import global_id
+
+            done = await call(
+                app_client,
+                school,
+                CHANGE_ECT,
+                {
+                    "input": {
+                        "ectAtSchoolPeriodId": global_id("ECTAtSchoolPeriod", target["ect_id"]),
+                        "expectedUpdatedAt": stamp.isoformat(),
+                        "workingPattern": "PART_TIME",
+                    }
+                },
+            )
+            assert done["data"]["changeEctDetails"]["userErrors"] == [], done
+            changed = True
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert changed
+    ids = [n["participantId"] for n in seen]
+    assert set(ids) == everyone, "nobody is missed"
+    assert ids.count(target_id) == 2 and len(ids) == len(everyone) + 1
+    last = [n for n in seen if n["participantId"] == target_id][-1]
+    assert [e["workingPattern"] for e in last["enrolments"] if e["workingPattern"]] == ["PART_TIME"]
+    # The next sync, from the changed stamp, starts with it.
+    again = await call(
+        app_client, book["token"], SYNC_PAGE, {"after": None, "since": last["updatedAt"]}
+    )
+    assert target_id in {e["node"]["participantId"] for e in again["data"]["teachers"]["edges"]}
