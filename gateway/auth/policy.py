@@ -573,6 +573,105 @@ def mentor_facts(viewer: Viewer) -> ColumnElement[bool]:
             return _unnamed(viewer.role)
 
 
+def transfer_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Training periods of a lead provider's participants with any provider, read only
+    to derive their transfers (v3 ``/participants/ecf/transfers`` names the other school
+    and provider of a transfer into or out of its training): only those facts leave the
+    loader, never a row. Transfers are a lead provider's view; no one else reads them."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            return TrainingPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def transfer_period_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """The ECT and mentor periods (school and dates) of a lead provider's participants,
+    for their transfers (see ``transfer_facts``). Built on the ECT period; the loader
+    reads mentor periods under ``transfer_mentor_period_facts``."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            return ECTAtSchoolPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def transfer_mentor_period_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """The mentor periods of a lead provider's participants, for their transfers."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            return MentorAtSchoolPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def transfers_reader(viewer: Viewer) -> int | None:
+    """The lead provider whose transfers the viewer reads; None for everyone else (a
+    transfer is defined relative to one provider's training)."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            return _org(viewer.lead_provider_id)
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return None
+        case _:
+            _unnamed(viewer.role)
+            return None
+
+
+def unfunded_mentors(viewer: Viewer) -> ColumnElement[bool]:
+    """Teachers a lead provider sees as unfunded mentors (v3 ``/unfunded-mentors``, the
+    real service's ``API::Teachers::UnfundedMentors::Query``): the mentors in the latest
+    mentorship of the ECT periods it trains, who have no training period with it (they
+    train with another provider, or not at all). Only their name, TRN, participant id
+    and stamps are shown (``UnfundedMentor``): no email, which DOMAIN.md gives only to
+    the provider that trains them. Nobody else reads this list."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            lead_provider_id = _org(viewer.lead_provider_id)
+            later = aliased(MentorshipPeriod, name="later")
+            latest = ~(
+                _inner(
+                    sa.select(later.id).where(
+                        later.ect_at_school_period_id == MentorshipPeriod.ect_at_school_period_id,
+                        sa.tuple_(later.started_on, later.id)
+                        > sa.tuple_(MentorshipPeriod.started_on, MentorshipPeriod.id),
+                    )
+                )
+                .correlate(MentorshipPeriod)
+                .exists()
+            )
+            mentors_of_its_ects = _inner(
+                sa.select(MentorAtSchoolPeriod.teacher_id)
+                .join(
+                    MentorshipPeriod,
+                    MentorshipPeriod.mentor_at_school_period_id == MentorAtSchoolPeriod.id,
+                )
+                .where(
+                    MentorshipPeriod.ect_at_school_period_id.in_(
+                        _ids_where(
+                            TrainingPeriod.ect_at_school_period_id,
+                            _lead_provider_training(lead_provider_id),
+                        )
+                    ),
+                    latest,
+                )
+            )
+            return sa.and_(
+                Teacher.id.in_(mentors_of_its_ects),
+                Teacher.id.not_in(_lead_provider_teacher_ids(lead_provider_id)),
+            )
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
 # -- field rules: personal data ---------------------------------------------------------
 
 
@@ -730,7 +829,15 @@ RULES: dict[type, Rule] = {
     trm.Milestone: public,
 }
 
-FACTS: frozenset[Rule] = frozenset({induction_facts, mentor_facts})
+FACTS: frozenset[Rule] = frozenset(
+    {
+        induction_facts,
+        mentor_facts,
+        transfer_facts,
+        transfer_period_facts,
+        transfer_mentor_period_facts,
+    }
+)
 """The rules a ``Scope.facts`` read may use instead of the model's own."""
 
 PUBLIC_TABLES: frozenset[str] = frozenset(
@@ -783,6 +890,11 @@ class Scope:
             claimable_teachers(self.viewer, self.today)
         )
         return stmt.execution_options(policy="rule:claimable_teachers")
+
+    def unfunded_mentors(self, *columns: Any) -> sa.Select[Any]:
+        """``columns`` of the teachers the viewer sees as unfunded mentors."""
+        stmt = sa.select(*(columns or (Teacher,))).where(unfunded_mentors(self.viewer))
+        return stmt.execution_options(policy="rule:unfunded_mentors")
 
     def contacts(self, model: type) -> sa.Select[Any]:
         """The id and contact details of the rows of ``model`` whose contact details the

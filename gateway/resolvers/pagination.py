@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -97,5 +97,45 @@ async def paginate(
             has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+async def paginate_kept(
+    ctx: Context,
+    stmt: sa.Select[Any],
+    order: Sequence[Any],
+    to_node: Callable[[Any], T],
+    first: int | None,
+    after: str | None,
+    keep: Callable[[Sequence[Any]], Awaitable[Sequence[bool]]],
+) -> relay.Connection[T]:
+    """``paginate`` over rows that SQL can only narrow down: ``keep`` decides which rows
+    of a page are returned. A page may hold fewer than ``first`` (even none while
+    ``hasNextPage`` is true); ``endCursor`` is the last row read, kept or not, so the
+    next page starts after it and nothing is skipped or read twice."""
+    size = page_size(ctx, first)
+    if after:
+        values = decode_cursor(after, order)
+        bound = [sa.literal(v, type_=c.type) for c, v in zip(order, values, strict=True)]
+        stmt = stmt.where(sa.tuple_(*order) > sa.tuple_(*bound))
+    rows = await ctx.loaders.fetch(stmt.order_by(*order).limit(size + 1))
+    has_next = len(rows) > size
+    rows = rows[:size]
+    keys = [c.key for c in order]
+    verdicts = await keep(rows) if rows else []
+    edges = [
+        relay.Edge(cursor=encode_cursor([getattr(r, k) for k in keys]), node=to_node(r))
+        for r, kept in zip(rows, verdicts, strict=True)
+        if kept
+    ]
+    last = encode_cursor([getattr(rows[-1], k) for k in keys]) if rows else None
+    return relay.Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=last,
         ),
     )

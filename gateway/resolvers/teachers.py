@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from strawberry import relay
 
 from gateway.auth import policy
 from gateway.context import Context
+from gateway.loaders.transfers import TransfersByTeacher
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
-from gateway.resolvers.pagination import paginate
+from gateway.resolvers.pagination import paginate, paginate_kept
 from gateway.rules.derived import InductionStatus, TrainingStatus, induction_status_condition
 from gateway.schema.inductions import TeacherRecord
-from gateway.schema.teachers import Teacher
+from gateway.schema.teachers import Teacher, UnfundedMentor
 from gateway.teacher_records import LocalTeacherRecordSource
 
 
@@ -120,6 +124,98 @@ async def teachers(
     stmt = stmt.where(*_training_conditions(ctx, filters))
     return await paginate(
         ctx, stmt, [tm.Teacher.api_updated_at, tm.Teacher.id], Teacher.from_row, first, after
+    )
+
+
+def _transfer_candidates(ctx: Context) -> sa.ColumnElement[bool]:
+    """Teachers who may have a transfer that concerns the viewer, in SQL (a superset:
+    ``gateway.rules.transfers`` decides): a finished training period of the viewer's
+    on a finished ECT or mentor period (leaving), or one of the viewer's training
+    periods on a period that a finished period of the same kind preceded (joining)."""
+    tp, ect, mentor = trm.TrainingPeriod, sm.ECTAtSchoolPeriod, sm.MentorAtSchoolPeriod
+
+    def joined(stmt: sa.Select[Any]) -> sa.Select[Any]:
+        return stmt.outerjoin(ect, ect.id == tp.ect_at_school_period_id).outerjoin(
+            mentor, mentor.id == tp.mentor_at_school_period_id
+        )
+
+    leaving = joined(ctx.scope.ids(tp.teacher_id)).where(
+        tp.finished_on.is_not(None),
+        sa.or_(ect.finished_on.is_not(None), mentor.finished_on.is_not(None)),
+    )
+    earlier_ect = aliased(ect, name="earlier_ect")
+    earlier_mentor = aliased(mentor, name="earlier_mentor")
+    why = "whether a period of a teacher in scope follows a finished one (transfers)"
+    preceded = sa.or_(
+        policy.derived_facts(
+            sa.select(earlier_ect.id).where(
+                earlier_ect.teacher_id == ect.teacher_id,
+                earlier_ect.started_on < ect.started_on,
+                earlier_ect.finished_on.is_not(None),
+            ),
+            why,
+        ).exists(),
+        policy.derived_facts(
+            sa.select(earlier_mentor.id).where(
+                earlier_mentor.teacher_id == mentor.teacher_id,
+                earlier_mentor.started_on < mentor.started_on,
+                earlier_mentor.finished_on.is_not(None),
+            ),
+            why,
+        ).exists(),
+    )
+    joining = joined(ctx.scope.ids(tp.teacher_id)).where(preceded)
+    return tm.Teacher.id.in_(sa.union(leaving, joining))
+
+
+async def participant_transfers(
+    ctx: Context, updated_since: dt.datetime | None, first: int | None, after: str | None
+) -> relay.Connection[Teacher]:
+    """Lead providers' participants with a transfer that concerns them (v3
+    ``/participants/ecf/transfers``), least recently updated first; empty for others."""
+    if policy.transfers_reader(ctx.require_viewer()) is None:
+        return await paginate(
+            ctx,
+            ctx.scope.select(tm.Teacher).where(sa.false()),
+            [tm.Teacher.api_updated_at, tm.Teacher.id],
+            Teacher.from_row,
+            first,
+            after,
+        )
+    stmt = ctx.scope.select(tm.Teacher).where(_transfer_candidates(ctx))
+    if updated_since:
+        stmt = stmt.where(tm.Teacher.api_updated_at >= updated_since)
+
+    async def has_transfers(rows: Sequence[Any]) -> list[bool]:
+        loader = ctx.loaders.get(TransfersByTeacher, ctx.today)
+        return [bool(t) for t in await loader.load_many([r.id for r in rows])]
+
+    return await paginate_kept(
+        ctx,
+        stmt,
+        [tm.Teacher.api_updated_at, tm.Teacher.id],
+        Teacher.from_row,
+        first,
+        after,
+        has_transfers,
+    )
+
+
+async def unfunded_mentors(
+    ctx: Context, updated_since: dt.datetime | None, first: int | None, after: str | None
+) -> relay.Connection[UnfundedMentor]:
+    """A lead provider's unfunded mentors (``policy.unfunded_mentors``), least recently
+    updated first."""
+    stmt = ctx.scope.unfunded_mentors()
+    if updated_since:
+        stmt = stmt.where(tm.Teacher.api_updated_at >= updated_since)
+    return await paginate(
+        ctx,
+        stmt,
+        [tm.Teacher.api_updated_at, tm.Teacher.id],
+        UnfundedMentor.from_row,
+        first,
+        after,
     )
 
 

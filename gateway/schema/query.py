@@ -26,7 +26,7 @@ from gateway.schema.inductions import (
 )
 from gateway.schema.payments import Declaration, FeeType, Statement
 from gateway.schema.schools import School
-from gateway.schema.teachers import InductionStatus, Teacher
+from gateway.schema.teachers import InductionStatus, Teacher, UnfundedMentor
 from gateway.schema.training import (
     ContractPeriod,
     DeliveryPartner,
@@ -146,6 +146,34 @@ class Query:
             induction_status=induction_status,
         )
         return await teachers_r.teachers(ctx(info), filters, first, after)
+
+    @signed_in(
+        "Lead providers: your participants with a transfer that concerns you (v3 "
+        "/participants/ecf/transfers), least recently updated first; read each one's "
+        "`transfers`. A page may hold fewer than `first`: follow `endCursor` while "
+        "`hasNextPage`. Empty for everyone else."
+    )
+    async def participant_transfers(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        updated_since: UpdatedSince = None,
+    ) -> relay.Connection[Teacher]:
+        return await teachers_r.participant_transfers(ctx(info), updated_since, first, after)
+
+    @signed_in(
+        "Lead providers: mentors of the ECTs you train whom you do not train (v3 "
+        "/unfunded-mentors), least recently updated first. Empty for everyone else."
+    )
+    async def unfunded_mentors(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        updated_since: UpdatedSince = None,
+    ) -> relay.Connection[UnfundedMentor]:
+        return await teachers_r.unfunded_mentors(ctx(info), updated_since, first, after)
 
     @signed_in("A school by URN; null if not visible to you.")
     async def school(
