@@ -165,11 +165,23 @@ EMAIL_SCOPE: dict[Role, dict[str, str]] = {
         "ECTAtSchoolPeriod": f"SELECT 1 FROM ect_at_school_periods p WHERE p.id = :pk AND p.school_id = :org AND {CURRENT}",
         "MentorAtSchoolPeriod": f"SELECT 1 FROM mentor_at_school_periods p WHERE p.id = :pk AND p.school_id = :org AND {CURRENT}",
         "School": "SELECT 1 WHERE CAST(:pk AS INTEGER) = CAST(:org AS INTEGER)",
+        # An enrolment shows the email of its ECT or mentor period.
+        "TrainingPeriod": f"""SELECT 1 FROM training_periods tp
+            JOIN (SELECT id, NULL AS mentor_id, school_id, finished_on FROM ect_at_school_periods
+                  UNION ALL
+                  SELECT NULL, id, school_id, finished_on FROM mentor_at_school_periods) p
+              ON p.id = tp.ect_at_school_period_id OR p.mentor_id = tp.mentor_at_school_period_id
+            WHERE tp.id = :pk AND p.school_id = :org AND {CURRENT}""",
     },
     Role.APPROPRIATE_BODY_USER: {
         "ECTAtSchoolPeriod": f"""SELECT 1 FROM ect_at_school_periods p
             JOIN induction_periods i ON i.teacher_id = p.teacher_id
             WHERE p.id = :pk AND {CURRENT} AND i.appropriate_body_id = :org
+            AND i.finished_on IS NULL""",
+        "TrainingPeriod": f"""SELECT 1 FROM training_periods tp
+            JOIN ect_at_school_periods p ON p.id = tp.ect_at_school_period_id
+            JOIN induction_periods i ON i.teacher_id = p.teacher_id
+            WHERE tp.id = :pk AND {CURRENT} AND i.appropriate_body_id = :org
             AND i.finished_on IS NULL""",
     },
     Role.LEAD_PROVIDER: {
@@ -177,6 +189,11 @@ EMAIL_SCOPE: dict[Role, dict[str, str]] = {
             WHERE p.ect_at_school_period_id = :pk AND {CURRENT}""",
         "MentorAtSchoolPeriod": f"""SELECT 1 FROM ({LP_TRAINING}) p
             WHERE p.mentor_at_school_period_id = :pk AND {CURRENT}""",
+        # An enrolment's email: it trains them now on the same ECT or mentor period.
+        "TrainingPeriod": f"""SELECT 1 FROM training_periods tp JOIN ({LP_TRAINING}) p
+              ON p.ect_at_school_period_id = tp.ect_at_school_period_id
+              OR p.mentor_at_school_period_id = tp.mentor_at_school_period_id
+            WHERE tp.id = :pk AND {CURRENT}""",
         "School": """SELECT 1 FROM school_partnerships sp
             JOIN lead_provider_delivery_partnerships lpdp
               ON lpdp.id = sp.lead_provider_delivery_partnership_id
