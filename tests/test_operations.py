@@ -94,6 +94,11 @@ async def test_lead_provider_pages(seeded_db, by_role) -> None:
     assert participants["teachers"]["edges"]
     assert all(e["node"]["enrolments"] for e in participants["teachers"]["edges"])
     await check_enrolments_against_the_database(seeded_db, participants)
+    transfers = await run(seeded_db, provider, "ParticipantTransfers", {"first": 1000})
+    assert all(e["node"]["transfers"] for e in transfers["participantTransfers"]["edges"])
+    assert transfers["participantTransfers"]["edges"], "the seed has transfers"
+    unfunded = await run(seeded_db, provider, "UnfundedMentors", {"first": 1000})
+    assert unfunded["unfundedMentors"]["edges"], "the seed has mentors trained elsewhere"
     declarations = await run(seeded_db, provider, "Declarations", {"first": 50})
     assert declarations["declarations"]["edges"]
     partnerships = await run(seeded_db, provider, "Partnerships", {"first": 50})

@@ -101,6 +101,15 @@ SCOPE: dict[Role, dict[str, str]] = {
                     AND (t.finished_on IS NULL OR date(d.declaration_date) <= t.finished_on))))""",
         "Statement": """SELECT 1 FROM statements WHERE id = :pk AND lead_provider_id = :org
             AND fee_type = 'output'""",
+        # Mentors in the latest mentorship of an ECT period it trains, not trained by it.
+        "UnfundedMentor": f"""SELECT 1 FROM mentorship_periods ms
+            JOIN mentor_at_school_periods mp ON mp.id = ms.mentor_at_school_period_id
+            WHERE mp.teacher_id = :pk
+            AND ms.ect_at_school_period_id IN (SELECT ect_at_school_period_id FROM ({LP_TRAINING}) o)
+            AND NOT EXISTS (SELECT 1 FROM mentorship_periods l
+                WHERE l.ect_at_school_period_id = ms.ect_at_school_period_id
+                AND (l.started_on > ms.started_on OR (l.started_on = ms.started_on AND l.id > ms.id)))
+            AND :pk NOT IN (SELECT teacher_id FROM ({LP_TRAINING}) t)""",
     },
 }
 PUBLIC_TYPES = {"LeadProvider", "DeliveryPartner", "AppropriateBody"}
@@ -227,6 +236,8 @@ async def operation_variables(db: Database, caller: Caller) -> dict[str, dict[st
         "ClaimableTeachers": {"first": 100},
         "Caseload": {"current": None, "first": 100},
         "Participants": {"first": 100},
+        "ParticipantTransfers": {"first": 100},
+        "UnfundedMentors": {"first": 100},
         "Declarations": {"first": 100},
         "Partnerships": {"first": 100},
         "SchoolsByCohort": {"cohort": 2025, "first": 100},
