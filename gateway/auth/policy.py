@@ -24,7 +24,9 @@ Scopes (DOMAIN.md, "Who uses the graph"):
   for the same participant and participant type that are not voided or clawed back and
   dated within one of its own training periods (as the real service shows them); its
   output statements. Every school (school records are public GIAS data; what hangs off
-  a school is scoped on its own).
+  a school is scoped on its own). Also, as derived views of its participants: their
+  transfers (``transfer_facts``) and the mentors of its ECTs it does not train
+  (``unfunded_mentors``: name, TRN and ids only).
 
 Teacher visibility spans the teachers, schools, inductions and training domains: those
 four must share a database (``check_colocation``). Declarations are scoped against

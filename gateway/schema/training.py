@@ -249,10 +249,10 @@ class TrainingPeriod(ModelNode):
         "and participant type, so it stays the same when a training period is replaced "
         "(resumed, moved to another provider or school)."
     )
-    def training_record_id(self) -> uuid.UUID | None:
+    def training_record_id(self) -> uuid.UUID:
         teacher = self.facts.teacher
-        if teacher is None:
-            return None
+        if teacher is None:  # a visible training period's teacher is always visible
+            raise LookupError(f"training period {self.row.id}: its teacher is not visible")
         return (
             teacher.api_ect_training_record_id
             if self.is_ect
