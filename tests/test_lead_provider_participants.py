@@ -147,16 +147,22 @@ async def test_history_holds_every_training_period_with_the_provider(book) -> No
     assert set(book["v3"]) == set(book["history"]) == set(book["by_api_id"])
 
 
-async def test_v3_gives_the_latest_ect_and_latest_mentor_enrolment(book) -> None:
-    """Correction 2: one enrolment per participant type, the one that started last."""
+def latest_training(training: dict[int, Any]) -> dict[tuple[int, bool], Any]:
+    """(teacher id, is ECT) -> the training period that started last (then by id)."""
     latest: dict[tuple[int, bool], Any] = {}
-    for t in book["training"].values():
+    for t in training.values():
         key = (t["teacher_id"], bool(t["is_ect"]))
         if key not in latest or (_date(t["started_on"]), t["id"]) > (
             _date(latest[key]["started_on"]),
             latest[key]["id"],
         ):
             latest[key] = t
+    return latest
+
+
+async def test_v3_gives_the_latest_ect_and_latest_mentor_enrolment(book) -> None:
+    """Correction 2: one enrolment per participant type, the one that started last."""
+    latest = latest_training(book["training"])
     two_of_a_type = 0
     for participant_id, enrolments in book["v3"].items():
         teacher = book["by_api_id"][participant_id]
@@ -497,3 +503,34 @@ async def test_a_change_during_a_sync_moves_the_participant_forward(
         app_client, book["token"], SYNC_PAGE, {"after": None, "since": last["updatedAt"]}
     )
     assert target_id in {e["node"]["participantId"] for e in again["data"]["teachers"]["edges"]}
+
+
+FILTERED = """query($status: TrainingStatus, $cohorts: [Int!]) {
+  teachers(first: 3000, trainingStatus: $status, cohorts: $cohorts) {
+    pageInfo { hasNextPage } edges { node { participantId } } } }"""
+
+
+async def test_training_filters_apply_to_the_enrolments(app_client, book) -> None:
+    """v3 filters a participant by its latest ECT and latest mentor training with the
+    provider: a withdrawn period that was replaced does not make them "withdrawn"."""
+    latest = latest_training(book["training"])
+    api_ids = {t["id"]: _uuid(t["api_id"]) for t in book["teachers"].values()}
+
+    def expected(matches: Any) -> set[str]:
+        return {api_ids[teacher_id] for (teacher_id, _), t in latest.items() if matches(t)}
+
+    withdrawn = expected(lambda t: t["withdrawn_at"] is not None)
+    replaced = {
+        api_ids[t["teacher_id"]] for t in book["training"].values() if t["withdrawn_at"]
+    } - withdrawn
+    assert withdrawn and replaced, "the seed has withdrawals, some of them replaced"
+    cohort = max(t["cohort"] for t in latest.values() if t["cohort"] is not None)
+    for variables, want in (
+        ({"status": "WITHDRAWN"}, withdrawn),
+        ({"status": "DEFERRED"}, expected(lambda t: t["deferred_at"] is not None)),
+        ({"cohorts": [cohort]}, expected(lambda t: t["cohort"] == cohort and t["schedule_id"])),
+    ):
+        result = await call(app_client, book["token"], FILTERED, variables)
+        page = result["data"]["teachers"]
+        assert not page["pageInfo"]["hasNextPage"]
+        assert {e["node"]["participantId"] for e in page["edges"]} == want, variables

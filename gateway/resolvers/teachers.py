@@ -47,8 +47,30 @@ def _training_status_condition(status: TrainingStatus) -> sa.ColumnElement[bool]
     )
 
 
+def _latest_enrolment_ids(ctx: Context) -> sa.Select[Any]:
+    """Ids of the visible training periods that are enrolments (``Teacher.enrolments``):
+    the latest ECT and the latest mentor one of each teacher (start, then id)."""
+    tp = trm.TrainingPeriod
+    ranked = (
+        ctx.scope.select(
+            tp,
+            tp.id,
+            sa.func.row_number()
+            .over(
+                partition_by=(tp.teacher_id, tp.ect_at_school_period_id.is_(None)),
+                order_by=(tp.started_on.desc(), tp.id.desc()),
+            )
+            .label("rank"),
+        )
+    ).subquery("ranked_training")
+    return sa.select(ranked.c.id).where(ranked.c.rank == 1)
+
+
 def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnElement[bool]]:
-    """Filters on the teacher's visible training periods (cohort, status, delivery partner)."""
+    """Filters on the teacher's enrolments (cohort, status, delivery partner): the latest
+    visible training period of each participant type, as v3 filters on a participant's
+    latest ECT and mentor training with the provider (register-early-career-teachers,
+    ``API::Teachers::Query``)."""
     conds: list[sa.ColumnElement[bool]] = []
     if f.cohorts:
         conds.append(
@@ -77,7 +99,10 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
         )
     if not conds:
         return []
-    return [tm.Teacher.id.in_(ctx.scope.ids(trm.TrainingPeriod.teacher_id).where(*conds))]
+    enrolments = ctx.scope.ids(trm.TrainingPeriod.teacher_id).where(
+        trm.TrainingPeriod.id.in_(_latest_enrolment_ids(ctx)), *conds
+    )
+    return [tm.Teacher.id.in_(enrolments)]
 
 
 async def teachers(
