@@ -104,7 +104,8 @@ class Query:
 
     @signed_in(
         "Teachers you may see, least recently updated first. For lead providers these are "
-        "the participants; the training filters apply to their training with you."
+        "the participants; the training filters apply to their enrolments (the latest ECT and "
+        "mentor training of each, with you for a lead provider)."
     )
     async def teachers(
         self,
