@@ -289,3 +289,62 @@ async def test_unfunded_mentors_are_the_mentors_of_its_ects_it_does_not_train(
         {"id": nodes[0]["id"]},
     )
     assert by_id["data"]["node"] == {"participantId": nodes[0]["participantId"]}
+
+
+async def test_a_newly_assigned_mentor_trained_elsewhere_arrives_as_updated(
+    app_client, seeded_db
+) -> None:
+    """When a school assigns a mentor the provider does not train to an ECT it trains,
+    the mentor shows up in ``unfundedMentors(updatedSince:)`` from that moment."""
+    from gateway.auth.jwt_tokens import mint_development_token
+    from tests.graph import global_id
+
+    lp = await busiest_provider(seeded_db)
+    token = await provider_token(seeded_db, lp)
+    today = "2026-11-29"
+    pairs = await rows(
+        seeded_db,
+        "SELECT e.id AS ect_id, m.id AS mentor_id, s.urn, t.api_id FROM ("
+        + PROVIDER_TRAINING
+        + ") tp JOIN ect_at_school_periods e ON e.id = tp.ect_at_school_period_id "
+        "JOIN mentor_at_school_periods m ON m.school_id = e.school_id "
+        "JOIN schools s ON s.id = e.school_id JOIN teachers t ON t.id = m.teacher_id "
+        "WHERE tp.finished_on IS NULL AND e.finished_on IS NULL AND m.finished_on IS NULL "
+        "AND e.started_on <= :today AND m.started_on <= :today "
+        "AND m.teacher_id <> e.teacher_id "
+        "AND m.teacher_id NOT IN (SELECT teacher_id FROM (" + PROVIDER_TRAINING + ") o) "
+        "AND NOT EXISTS (SELECT 1 FROM mentorship_periods ms "
+        "  WHERE ms.ect_at_school_period_id = e.id AND (ms.started_on >= :today "
+        "  OR ms.finished_on >= :today OR ms.mentor_at_school_period_id = m.id)) "
+        "ORDER BY e.id, m.id LIMIT 1",
+        lp=lp,
+        today=today,
+    )
+    assert pairs, "the seed has a mentor at a school of the provider's ECT, trained elsewhere"
+    (pair,) = pairs
+    since = "2026-11-29T12:00:00+00:00"  # the pinned clock's now
+    query = """query($since: DateTime) { unfundedMentors(first: 3000, updatedSince: $since) {
+        edges { node { participantId updatedAt } } } }"""
+    mentor_id = str(uuid.UUID(str(pair["api_id"])))
+
+    async def listed() -> set[str]:
+        result = await call(app_client, token, query, {"since": since})
+        return {e["node"]["participantId"] for e in result["data"]["unfundedMentors"]["edges"]}
+
+    assert mentor_id not in await listed()
+    school = mint_development_token(seeded_db.settings, Role.SCHOOL_USER, school_urn=pair["urn"])
+    assigned = await call(
+        app_client,
+        school,
+        """mutation($input: AssignMentorInput!) { assignMentor(input: $input) {
+            userErrors { code message } } }""",
+        {
+            "input": {
+                "ectAtSchoolPeriodId": global_id("ECTAtSchoolPeriod", pair["ect_id"]),
+                "mentorAtSchoolPeriodId": global_id("MentorAtSchoolPeriod", pair["mentor_id"]),
+                "startedOn": today,
+            }
+        },
+    )
+    assert assigned["data"]["assignMentor"]["userErrors"] == [], assigned
+    assert mentor_id in await listed()

@@ -557,8 +557,11 @@ async def assign_mentor(
     )
     session.add(mentorship)
     await session.flush()
-    # Lead providers see the ECT's mentor id: the ECT's "updated since" moves on.
+    # Lead providers see the ECT's mentor id: the ECT's "updated since" moves on. The
+    # mentor's too: the ECT's provider may now list them as an unfunded mentor (v3
+    # /unfunded-mentors, filtered by the same stamp).
     await touch_teacher(session, ect.teacher_id, clock.now)
+    await touch_teacher(session, mentor.teacher_id, clock.now)
     audit.record(
         session,
         viewer,
