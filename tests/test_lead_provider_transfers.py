@@ -318,7 +318,7 @@ async def test_a_newly_assigned_mentor_trained_elsewhere_arrives_as_updated(
         "  OR ms.finished_on >= :today OR ms.mentor_at_school_period_id = m.id)) "
         "ORDER BY e.id, m.id LIMIT 1",
         lp=lp,
-        today=today,
+        today=dt.date.fromisoformat(today),
     )
     assert pairs, "the seed has a mentor at a school of the provider's ECT, trained elsewhere"
     (pair,) = pairs
