@@ -93,15 +93,6 @@ def test_declaration_state_folds_clawback_into_payment() -> None:
     assert state(PaymentStatus.PAID, ClawbackStatus.CLAWED_BACK).value == "clawed-back"
 
 
-def test_funding_eligibility_needs_a_current_induction_and_an_ect_period() -> None:
-    today = dt.date(2026, 11, 29)
-    current = _period("2026-09-01")
-    finished = _period("2024-09-01", "2026-07-20")
-    assert derived.eligible_for_funding([current], True, today)
-    assert not derived.eligible_for_funding([current], False, today)
-    assert not derived.eligible_for_funding([finished], True, today)
-
-
 def test_training_status() -> None:
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     period = SimpleNamespace(withdrawn_at=None, deferred_at=None)

@@ -92,8 +92,13 @@ async def test_lead_provider_pages(seeded_db, by_role) -> None:
     provider = by_role[Role.LEAD_PROVIDER]
     participants = await run(seeded_db, provider, "Participants", {"first": 1000})
     assert participants["teachers"]["edges"]
-    assert all(e["node"]["trainingPeriods"] for e in participants["teachers"]["edges"])
+    assert all(e["node"]["enrolments"] for e in participants["teachers"]["edges"])
     await check_enrolments_against_the_database(seeded_db, participants)
+    transfers = await run(seeded_db, provider, "ParticipantTransfers", {"first": 1000})
+    assert all(e["node"]["transfers"] for e in transfers["participantTransfers"]["edges"])
+    assert transfers["participantTransfers"]["edges"], "the seed has transfers"
+    unfunded = await run(seeded_db, provider, "UnfundedMentors", {"first": 1000})
+    assert unfunded["unfundedMentors"]["edges"], "the seed has mentors trained elsewhere"
     declarations = await run(seeded_db, provider, "Declarations", {"first": 50})
     assert declarations["declarations"]["edges"]
     partnerships = await run(seeded_db, provider, "Partnerships", {"first": 50})
@@ -120,11 +125,12 @@ async def test_lead_provider_pages(seeded_db, by_role) -> None:
 
 
 async def check_enrolments_against_the_database(db: Database, participants: dict) -> None:
-    """Mentor ids and uplifts, as lead providers see them, match plain SQL."""
+    """Mentor ids and uplifts, as lead providers see them, match plain SQL: uplifts only
+    in cohorts that pay uplift fees."""
     enrolments = [
         (decode_global_id(t["id"])[1], t)
         for e in participants["teachers"]["edges"]
-        for t in e["node"]["trainingPeriods"]
+        for t in e["node"]["enrolments"]
     ]
     async with db.session() as s:
         mentors = dict(
@@ -144,8 +150,9 @@ async def check_enrolments_against_the_database(db: Database, participants: dict
             for school_id, year, pp, sp in (
                 await s.execute(
                     sa.text(
-                        "SELECT school_id, contract_period_year, pupil_premium_uplift, "
-                        "sparsity_uplift FROM school_funding"
+                        "SELECT f.school_id, f.contract_period_year, f.pupil_premium_uplift, "
+                        "f.sparsity_uplift FROM school_funding f JOIN contract_periods c "
+                        "ON c.year = f.contract_period_year WHERE c.uplift_fees_enabled"
                     )
                 )
             ).all()

@@ -101,6 +101,15 @@ SCOPE: dict[Role, dict[str, str]] = {
                     AND (t.finished_on IS NULL OR date(d.declaration_date) <= t.finished_on))))""",
         "Statement": """SELECT 1 FROM statements WHERE id = :pk AND lead_provider_id = :org
             AND fee_type = 'output'""",
+        # Mentors in the latest mentorship of an ECT period it trains, not trained by it.
+        "UnfundedMentor": f"""SELECT 1 FROM mentorship_periods ms
+            JOIN mentor_at_school_periods mp ON mp.id = ms.mentor_at_school_period_id
+            WHERE mp.teacher_id = :pk
+            AND ms.ect_at_school_period_id IN (SELECT ect_at_school_period_id FROM ({LP_TRAINING}) o)
+            AND NOT EXISTS (SELECT 1 FROM mentorship_periods l
+                WHERE l.ect_at_school_period_id = ms.ect_at_school_period_id
+                AND (l.started_on > ms.started_on OR (l.started_on = ms.started_on AND l.id > ms.id)))
+            AND :pk NOT IN (SELECT teacher_id FROM ({LP_TRAINING}) t)""",
     },
 }
 PUBLIC_TYPES = {"LeadProvider", "DeliveryPartner", "AppropriateBody"}
@@ -167,11 +176,23 @@ EMAIL_SCOPE: dict[Role, dict[str, str]] = {
         "School": "SELECT 1 WHERE CAST(:pk AS INTEGER) = CAST(:org AS INTEGER)",
         # A partnership shows its school's induction tutor.
         "SchoolPartnership": "SELECT 1 FROM school_partnerships WHERE id = :pk AND school_id = :org",
+        # An enrolment shows the email of its ECT or mentor period.
+        "TrainingPeriod": f"""SELECT 1 FROM training_periods tp
+            JOIN (SELECT id, NULL AS mentor_id, school_id, finished_on FROM ect_at_school_periods
+                  UNION ALL
+                  SELECT NULL, id, school_id, finished_on FROM mentor_at_school_periods) p
+              ON p.id = tp.ect_at_school_period_id OR p.mentor_id = tp.mentor_at_school_period_id
+            WHERE tp.id = :pk AND p.school_id = :org AND {CURRENT}""",
     },
     Role.APPROPRIATE_BODY_USER: {
         "ECTAtSchoolPeriod": f"""SELECT 1 FROM ect_at_school_periods p
             JOIN induction_periods i ON i.teacher_id = p.teacher_id
             WHERE p.id = :pk AND {CURRENT} AND i.appropriate_body_id = :org
+            AND i.finished_on IS NULL""",
+        "TrainingPeriod": f"""SELECT 1 FROM training_periods tp
+            JOIN ect_at_school_periods p ON p.id = tp.ect_at_school_period_id
+            JOIN induction_periods i ON i.teacher_id = p.teacher_id
+            WHERE tp.id = :pk AND {CURRENT} AND i.appropriate_body_id = :org
             AND i.finished_on IS NULL""",
     },
     Role.LEAD_PROVIDER: {
@@ -179,6 +200,11 @@ EMAIL_SCOPE: dict[Role, dict[str, str]] = {
             WHERE p.ect_at_school_period_id = :pk AND {CURRENT}""",
         "MentorAtSchoolPeriod": f"""SELECT 1 FROM ({LP_TRAINING}) p
             WHERE p.mentor_at_school_period_id = :pk AND {CURRENT}""",
+        # An enrolment's email: it trains them now on the same ECT or mentor period.
+        "TrainingPeriod": f"""SELECT 1 FROM training_periods tp JOIN ({LP_TRAINING}) p
+              ON p.ect_at_school_period_id = tp.ect_at_school_period_id
+              OR p.mentor_at_school_period_id = tp.mentor_at_school_period_id
+            WHERE tp.id = :pk AND {CURRENT}""",
         "School": """SELECT 1 FROM school_partnerships sp
             JOIN lead_provider_delivery_partnerships lpdp
               ON lpdp.id = sp.lead_provider_delivery_partnership_id
@@ -218,6 +244,8 @@ async def operation_variables(db: Database, caller: Caller) -> dict[str, dict[st
         "ClaimableTeachers": {"first": 100},
         "Caseload": {"current": None, "first": 100},
         "Participants": {"first": 100},
+        "ParticipantTransfers": {"first": 100},
+        "UnfundedMentors": {"first": 100},
         "Declarations": {"first": 100},
         "Partnerships": {"first": 100},
         "SchoolsByCohort": {"cohort": 2025, "first": 100},

@@ -67,9 +67,9 @@ async def statements_per_size(client, db: Database, query: str) -> tuple[dict, d
 
 async def test_same_statement_count_for_1_100_and_1000_rows(client, seeded_db) -> None:
     counts, _ = await statements_per_size(client, seeded_db, UNIFORM)
-    # token lookup, teachers, induction facts, ECT periods, training periods, schedules,
-    # declarations: one each.
-    assert counts == {1: 7, 100: 7, 1000: 7}, counts
+    # token lookup, teachers, induction facts (inductionStatus), training periods,
+    # schedules, declarations: one each (eligibleForFunding is a stored column).
+    assert counts == {1: 6, 100: 6, 1000: 6}, counts
 
 
 async def test_full_participants_page_is_bounded_by_relation_levels(client, seeded_db) -> None:
@@ -78,3 +78,20 @@ async def test_full_participants_page_is_bounded_by_relation_levels(client, seed
     # provider); a page never costs more than one statement for each, at any size.
     assert max(counts.values()) <= 17, counts
     assert counts[100] <= counts[1000] <= 17
+
+
+async def test_v3_participants_operation_is_bounded_by_relation_levels(client, seeded_db) -> None:
+    """The lead provider's sync document (every v3 field) costs a bounded number of
+    statements, the same bound for a page of 1 as of 1,000."""
+    from pathlib import Path
+
+    document = (
+        Path(__file__).parent.parent / "operations" / "lead_provider" / "Participants.graphql"
+    ).read_text()
+    counts, _ = await statements_per_size(client, seeded_db, document)
+    # token, teachers, id changes, training periods, teacher rows, induction facts, ECT
+    # and mentor periods, their contacts, mentorships, partnerships, schedules, schools
+    # and funding (each reached through an ECT and through a mentor period: two ways),
+    # delivery partnerships, contract periods, delivery partners: 20 at most.
+    assert max(counts.values()) <= 20, counts
+    assert counts[100] <= counts[1000] <= 20

@@ -24,7 +24,9 @@ Scopes (DOMAIN.md, "Who uses the graph"):
   for the same participant and participant type that are not voided or clawed back and
   dated within one of its own training periods (as the real service shows them); its
   output statements. Every school (school records are public GIAS data; what hangs off
-  a school is scoped on its own).
+  a school is scoped on its own). Also, as derived views of its participants: their
+  transfers (``transfer_facts``) and the mentors of its ECTs it does not train
+  (``unfunded_mentors``: name, TRN and ids only).
 
 Teacher visibility spans the teachers, schools, inductions and training domains: those
 four must share a database (``check_colocation``). Declarations are scoped against
@@ -53,7 +55,7 @@ from gateway.models.audit import Event
 from gateway.models.inductions import AppropriateBody, InductionExtension, InductionPeriod
 from gateway.models.payments import Declaration, FeeType, Statement
 from gateway.models.schools import ECTAtSchoolPeriod, MentorAtSchoolPeriod, MentorshipPeriod, School
-from gateway.models.teachers import Teacher, TRSInductionStatus
+from gateway.models.teachers import Teacher, TeacherIdChange, TRSInductionStatus
 from gateway.models.training import (
     ActiveLeadProvider,
     LeadProviderDeliveryPartnership,
@@ -189,6 +191,17 @@ def teachers(viewer: Viewer) -> ColumnElement[bool]:
             return EVERYTHING
         case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER | Role.LEAD_PROVIDER:
             return Teacher.id.in_(_teacher_ids(viewer))
+        case _:
+            return _unnamed(viewer.role)
+
+
+def teacher_id_changes(viewer: Viewer) -> ColumnElement[bool]:
+    """A participant id change goes with the teacher it now points at."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER | Role.LEAD_PROVIDER:
+            return TeacherIdChange.teacher_id.in_(_teacher_ids(viewer))
         case _:
             return _unnamed(viewer.role)
 
@@ -619,6 +632,20 @@ def declaration_mentor_facts(viewer: Viewer) -> ColumnElement[bool]:
             return _unnamed(viewer.role)
 
 
+def transfer_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Training periods of a lead provider's participants with any provider, read only
+    to derive their transfers (v3 ``/participants/ecf/transfers`` names the other school
+    and provider of a transfer into or out of its training): only those facts leave the
+    loader, never a row. Transfers are a lead provider's view; no one else reads them."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            return TrainingPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
 def school_cohort_facts(viewer: Viewer) -> ColumnElement[bool]:
     """Training periods, the school periods they belong to and school partnerships,
     read only to derive what a visible school does in a cohort, as the Lead Provider
@@ -635,6 +662,91 @@ def school_cohort_facts(viewer: Viewer) -> ColumnElement[bool]:
             | Role.APPROPRIATE_BODY_USER
         ):
             return EVERYTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def transfer_period_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """The ECT and mentor periods (school and dates) of a lead provider's participants,
+    for their transfers (see ``transfer_facts``). Built on the ECT period; the loader
+    reads mentor periods under ``transfer_mentor_period_facts``."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            return ECTAtSchoolPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def transfer_mentor_period_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """The mentor periods of a lead provider's participants, for their transfers."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            return MentorAtSchoolPeriod.teacher_id.in_(_teacher_ids(viewer))
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def transfers_reader(viewer: Viewer) -> int | None:
+    """The lead provider whose transfers the viewer reads; None for everyone else (a
+    transfer is defined relative to one provider's training)."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            return _org(viewer.lead_provider_id)
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return None
+        case _:
+            _unnamed(viewer.role)
+            return None
+
+
+def unfunded_mentors(viewer: Viewer) -> ColumnElement[bool]:
+    """Teachers a lead provider sees as unfunded mentors (v3 ``/unfunded-mentors``, the
+    real service's ``API::Teachers::UnfundedMentors::Query``): the mentors in the latest
+    mentorship of the ECT periods it trains, who have no training period with it (they
+    train with another provider, or not at all). Only their name, TRN, participant id
+    and stamps are shown (``UnfundedMentor``): no email, which DOMAIN.md gives only to
+    the provider that trains them. Nobody else reads this list."""
+    match viewer.role:
+        case Role.LEAD_PROVIDER:
+            lead_provider_id = _org(viewer.lead_provider_id)
+            later = aliased(MentorshipPeriod, name="later")
+            latest = ~(
+                _inner(
+                    sa.select(later.id).where(
+                        later.ect_at_school_period_id == MentorshipPeriod.ect_at_school_period_id,
+                        sa.tuple_(later.started_on, later.id)
+                        > sa.tuple_(MentorshipPeriod.started_on, MentorshipPeriod.id),
+                    )
+                )
+                .correlate(MentorshipPeriod)
+                .exists()
+            )
+            mentors_of_its_ects = _inner(
+                sa.select(MentorAtSchoolPeriod.teacher_id)
+                .join(
+                    MentorshipPeriod,
+                    MentorshipPeriod.mentor_at_school_period_id == MentorAtSchoolPeriod.id,
+                )
+                .where(
+                    MentorshipPeriod.ect_at_school_period_id.in_(
+                        _ids_where(
+                            TrainingPeriod.ect_at_school_period_id,
+                            _lead_provider_training(lead_provider_id),
+                        )
+                    ),
+                    latest,
+                )
+            )
+            return sa.and_(
+                Teacher.id.in_(mentors_of_its_ects),
+                Teacher.id.not_in(_lead_provider_teacher_ids(lead_provider_id)),
+            )
+        case Role.ADMIN | Role.FINANCE | Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
         case _:
             return _unnamed(viewer.role)
 
@@ -805,6 +917,7 @@ def report_read(viewer: Viewer, stmt: Any, name: str) -> Any:
 
 RULES: dict[type, Rule] = {
     Teacher: teachers,
+    TeacherIdChange: teacher_id_changes,
     School: schools,
     sm.SchoolFunding: school_funding,
     ECTAtSchoolPeriod: ect_at_school_periods,
@@ -835,6 +948,9 @@ FACTS: frozenset[Rule] = frozenset(
         declaration_facts,
         declaration_mentor_facts,
         school_cohort_facts,
+        transfer_facts,
+        transfer_period_facts,
+        transfer_mentor_period_facts,
     }
 )
 """The rules a ``Scope.facts`` read may use instead of the model's own."""
@@ -889,6 +1005,11 @@ class Scope:
             claimable_teachers(self.viewer, self.today)
         )
         return stmt.execution_options(policy="rule:claimable_teachers")
+
+    def unfunded_mentors(self, *columns: Any) -> sa.Select[Any]:
+        """``columns`` of the teachers the viewer sees as unfunded mentors."""
+        stmt = sa.select(*(columns or (Teacher,))).where(unfunded_mentors(self.viewer))
+        return stmt.execution_options(policy="rule:unfunded_mentors")
 
     def contacts(self, model: type) -> sa.Select[Any]:
         """The id and contact details of the rows of ``model`` whose contact details the

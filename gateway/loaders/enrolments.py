@@ -14,26 +14,42 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.loaders.base import Loaders
+from gateway.loaders.base import Loaders, ReadableContacts
+from gateway.loaders.inductions import InductionFactsByTeacher
 from gateway.loaders.schools import FundingBySchool, MentorParticipantIds
 from gateway.models import schools as sm
+from gateway.models import teachers as tm
 from gateway.models import training as trm
 
 # GraphQL field of TrainingPeriod -> the facts it reads.
 FIELD_NEEDS: dict[str, frozenset[str]] = {
-    "participantStatus": frozenset({"at_school"}),
+    "participantStatus": frozenset({"teacher", "induction"}),
     "school": frozenset({"at_school", "school"}),
+    "schoolUrn": frozenset({"at_school", "school"}),
+    "trainingRecordId": frozenset({"teacher"}),
+    "eligibleForFunding": frozenset({"teacher"}),
+    "mentorFundingEndDate": frozenset({"teacher"}),
+    "mentorIneligibleForFundingReason": frozenset({"teacher"}),
+    "cohortChangedAfterPaymentsFrozen": frozenset({"teacher"}),
+    "inductionStartDate": frozenset({"induction"}),
+    "inductionEndDate": frozenset({"induction"}),
+    "overallInductionStartDate": frozenset({"induction"}),
+    "workingPattern": frozenset({"at_school"}),
+    "createdAt": frozenset({"at_school"}),
+    "email": frozenset({"email"}),
+    "scheduleIdentifier": frozenset({"schedule"}),
+    "deliveryPartnerId": frozenset({"delivery_partner"}),
     "schoolPartnership": frozenset({"partnership"}),
     "leadProvider": frozenset({"lead_provider"}),
     "deliveryPartner": frozenset({"delivery_partner"}),
     "schedule": frozenset({"schedule"}),
     "cohort": frozenset({"schedule", "partnership"}),
     "mentorId": frozenset({"mentor_id"}),
-    "pupilPremiumUplift": frozenset({"funding"}),
-    "sparsityUplift": frozenset({"funding"}),
+    "pupilPremiumUplift": frozenset({"funding", "contract_period"}),
+    "sparsityUplift": frozenset({"funding", "contract_period"}),
 }
 ALL: frozenset[str] = frozenset().union(*FIELD_NEEDS.values())
 
@@ -52,6 +68,12 @@ class EnrolmentFacts:
     schedule: Any = None
     funding: Any = None  # the school's uplift flags for the training's cohort
     mentor_id: uuid.UUID | None = None
+    teacher: Any = None  # the participant's row: stored lead provider facts
+    contract_period: Any = None  # the cohort's row (uplift fees enabled?)
+    # Every induction period of the teacher, read under ``policy.induction_facts``
+    # only to derive dates and statuses (never handed to the graph as rows).
+    induction: list[Any] = field(default_factory=list)
+    email: Any = None  # the period's readable contact row, None when not readable
 
     @property
     def cohort(self) -> int | None:
@@ -102,8 +124,10 @@ async def gather(
     if not needs:
         return facts
     at_school = bool(needs & {"at_school", "school", "funding"})
-    partnership = bool(needs & {"partnership", "lead_provider", "delivery_partner", "funding"})
-    schedule = bool(needs & {"schedule", "funding"})
+    partnership = bool(
+        needs & {"partnership", "lead_provider", "delivery_partner", "funding", "contract_period"}
+    )
+    schedule = bool(needs & {"schedule", "funding", "contract_period"})
     via_lpdp = bool(needs & {"lead_provider", "delivery_partner"})
 
     def by_id(model: type) -> Any:
@@ -129,6 +153,20 @@ async def gather(
         if "lead_provider" in needs and row.expression_of_interest_id:
             alp = by_id(trm.ActiveLeadProvider).load(row.expression_of_interest_id)
             stage.add(f, "active_lead_provider", alp)
+        if "teacher" in needs:
+            stage.add(f, "teacher", by_id(tm.Teacher).load(row.teacher_id))
+        if "induction" in needs:
+            stage.add(f, "induction", loaders.get(InductionFactsByTeacher).load(row.teacher_id))
+        if "email" in needs:
+            if row.ect_at_school_period_id:
+                contacts, key = (
+                    loaders.get(ReadableContacts, sm.ECTAtSchoolPeriod),
+                    row.ect_at_school_period_id,
+                )
+            else:
+                contacts = loaders.get(ReadableContacts, sm.MentorAtSchoolPeriod)
+                key = row.mentor_at_school_period_id
+            stage.add(f, "email", contacts.load(key))
     await stage.run()
 
     stage = _Stage()
@@ -143,6 +181,8 @@ async def gather(
         if via_lpdp and f.partnership is not None:
             lpdp_id = f.partnership.lead_provider_delivery_partnership_id
             stage.add(f, "lpdp", by_id(trm.LeadProviderDeliveryPartnership).load(lpdp_id))
+        if "contract_period" in needs and f.cohort is not None:
+            stage.add(f, "contract_period", by_id(trm.ContractPeriod).load(f.cohort))
     await stage.run()
     for f, rows_of_school in zip(facts, funding_rows, strict=True):
         cohort = f.cohort

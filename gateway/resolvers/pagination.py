@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -108,3 +108,34 @@ async def paginate(
     page, info = await page_rows(ctx, stmt, order, first, after)
     edges = [relay.Edge(cursor=cursor, node=to_node(row)) for cursor, row in page]
     return relay.Connection(edges=edges, page_info=info)
+
+
+async def paginate_kept(
+    ctx: Context,
+    stmt: sa.Select[Any],
+    order: Sequence[Any],
+    to_node: Callable[[Any], T],
+    first: int | None,
+    after: str | None,
+    keep: Callable[[Sequence[Any]], Awaitable[Sequence[bool]]],
+) -> relay.Connection[T]:
+    """``paginate`` over rows that SQL can only narrow down: ``keep`` decides which rows
+    of a page are returned. A page may hold fewer than ``first`` (even none while
+    ``hasNextPage`` is true); ``endCursor`` is the last row read, kept or not, so the
+    next page starts after it and nothing is skipped or read twice."""
+    page, info = await page_rows(ctx, stmt, order, first, after)
+    verdicts = await keep([row for _, row in page]) if page else []
+    edges = [
+        relay.Edge(cursor=cursor, node=to_node(row))
+        for (cursor, row), kept in zip(page, verdicts, strict=True)
+        if kept
+    ]
+    return relay.Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=info.has_next_page,
+            has_previous_page=info.has_previous_page,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=info.end_cursor,
+        ),
+    )

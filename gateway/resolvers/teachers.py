@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from strawberry import relay
 
 from gateway.auth import policy
 from gateway.context import Context
+from gateway.loaders.transfers import TransfersByTeacher
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
-from gateway.resolvers.pagination import paginate
+from gateway.resolvers.pagination import paginate, paginate_kept
 from gateway.rules.derived import (
     InductionStatus,
     TrainingStatus,
@@ -22,7 +26,7 @@ from gateway.rules.derived import (
     training_status_condition,
 )
 from gateway.schema.inductions import TeacherRecord
-from gateway.schema.teachers import Teacher
+from gateway.schema.teachers import Teacher, UnfundedMentor
 from gateway.teacher_records import LocalTeacherRecordSource
 
 
@@ -33,12 +37,35 @@ class TeacherFilters:
     cohorts: list[int] | None = None
     training_status: TrainingStatus | None = None
     participant_id: uuid.UUID | None = None
+    from_participant_id: uuid.UUID | None = None
     delivery_partner_id: uuid.UUID | None = None
     induction_status: InductionStatus | None = None
 
 
+def _latest_enrolment_ids(ctx: Context) -> sa.Select[Any]:
+    """Ids of the visible training periods that are enrolments (``Teacher.enrolments``):
+    the latest ECT and the latest mentor one of each teacher (start, then id)."""
+    tp = trm.TrainingPeriod
+    ranked = (
+        ctx.scope.select(
+            tp,
+            tp.id,
+            sa.func.row_number()
+            .over(
+                partition_by=(tp.teacher_id, tp.ect_at_school_period_id.is_(None)),
+                order_by=(tp.started_on.desc(), tp.id.desc()),
+            )
+            .label("rank"),
+        )
+    ).subquery("ranked_training")
+    return sa.select(ranked.c.id).where(ranked.c.rank == 1)
+
+
 def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnElement[bool]]:
-    """Filters on the teacher's visible training periods (cohort, status, delivery partner)."""
+    """Filters on the teacher's enrolments (cohort, status, delivery partner): the latest
+    visible training period of each participant type, as v3 filters on a participant's
+    latest ECT and mentor training with the provider (register-early-career-teachers,
+    ``API::Teachers::Query``)."""
     conds: list[sa.ColumnElement[bool]] = []
     if f.cohorts:
         conds.append(
@@ -67,13 +94,21 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
         )
     if not conds:
         return []
-    return [tm.Teacher.id.in_(ctx.scope.ids(trm.TrainingPeriod.teacher_id).where(*conds))]
+    enrolments = ctx.scope.ids(trm.TrainingPeriod.teacher_id).where(
+        trm.TrainingPeriod.id.in_(_latest_enrolment_ids(ctx)), *conds
+    )
+    return [tm.Teacher.id.in_(enrolments)]
 
 
 async def teachers(
     ctx: Context, filters: TeacherFilters, first: int | None, after: str | None
 ) -> relay.Connection[Teacher]:
-    """Visible teachers, least recently updated first (so `updatedSince` polling is stable)."""
+    """Visible teachers, least recently updated first (so `updatedSince` polling is stable).
+
+    Keyset pages on (``api_updated_at``, id): a cursor is the last row's key, so rows
+    inserted or changed during a sync never shift a page. A participant changed during
+    the sync moves forward (its stamp only grows) and is read again on a later page:
+    none is missed, and one read twice carries its newest data."""
     scope = ctx.scope
     stmt = scope.select(tm.Teacher)
     if filters.school_urn:
@@ -94,11 +129,113 @@ async def teachers(
         stmt = stmt.where(tm.Teacher.api_updated_at >= filters.updated_since)
     if filters.participant_id:
         stmt = stmt.where(tm.Teacher.api_id == filters.participant_id)
+    if filters.from_participant_id:
+        # v3's ``from_participant_id``: the teacher an old (merged) participant id now
+        # points at.
+        stmt = stmt.where(
+            tm.Teacher.id.in_(
+                scope.ids(tm.TeacherIdChange.teacher_id).where(
+                    tm.TeacherIdChange.api_from_teacher_id == filters.from_participant_id
+                )
+            )
+        )
     if filters.induction_status:
         stmt = stmt.where(induction_status_condition(filters.induction_status))
     stmt = stmt.where(*_training_conditions(ctx, filters))
     return await paginate(
         ctx, stmt, [tm.Teacher.api_updated_at, tm.Teacher.id], Teacher.from_row, first, after
+    )
+
+
+def _transfer_candidates(ctx: Context) -> sa.ColumnElement[bool]:
+    """Teachers who may have a transfer that concerns the viewer, in SQL (a superset:
+    ``gateway.rules.transfers`` decides): a finished training period of the viewer's
+    on a finished ECT or mentor period (leaving), or one of the viewer's training
+    periods on a period that a finished period of the same kind preceded (joining)."""
+    tp, ect, mentor = trm.TrainingPeriod, sm.ECTAtSchoolPeriod, sm.MentorAtSchoolPeriod
+
+    def joined(stmt: sa.Select[Any]) -> sa.Select[Any]:
+        return stmt.outerjoin(ect, ect.id == tp.ect_at_school_period_id).outerjoin(
+            mentor, mentor.id == tp.mentor_at_school_period_id
+        )
+
+    leaving = joined(ctx.scope.ids(tp.teacher_id)).where(
+        tp.finished_on.is_not(None),
+        sa.or_(ect.finished_on.is_not(None), mentor.finished_on.is_not(None)),
+    )
+    earlier_ect = aliased(ect, name="earlier_ect")
+    earlier_mentor = aliased(mentor, name="earlier_mentor")
+    why = "whether a period of a teacher in scope follows a finished one (transfers)"
+    preceded = sa.or_(
+        policy.derived_facts(
+            sa.select(earlier_ect.id).where(
+                earlier_ect.teacher_id == ect.teacher_id,
+                earlier_ect.started_on < ect.started_on,
+                earlier_ect.finished_on.is_not(None),
+            ),
+            why,
+        ).exists(),
+        policy.derived_facts(
+            sa.select(earlier_mentor.id).where(
+                earlier_mentor.teacher_id == mentor.teacher_id,
+                earlier_mentor.started_on < mentor.started_on,
+                earlier_mentor.finished_on.is_not(None),
+            ),
+            why,
+        ).exists(),
+    )
+    joining = joined(ctx.scope.ids(tp.teacher_id)).where(preceded)
+    return tm.Teacher.id.in_(sa.union(leaving, joining))
+
+
+async def participant_transfers(
+    ctx: Context, updated_since: dt.datetime | None, first: int | None, after: str | None
+) -> relay.Connection[Teacher]:
+    """Lead providers' participants with a transfer that concerns them (v3
+    ``/participants/ecf/transfers``), least recently updated first; empty for others."""
+    if policy.transfers_reader(ctx.require_viewer()) is None:
+        return await paginate(
+            ctx,
+            ctx.scope.select(tm.Teacher).where(sa.false()),
+            [tm.Teacher.api_updated_at, tm.Teacher.id],
+            Teacher.from_row,
+            first,
+            after,
+        )
+    stmt = ctx.scope.select(tm.Teacher).where(_transfer_candidates(ctx))
+    if updated_since:
+        stmt = stmt.where(tm.Teacher.api_updated_at >= updated_since)
+
+    async def has_transfers(rows: Sequence[Any]) -> list[bool]:
+        loader = ctx.loaders.get(TransfersByTeacher, ctx.today)
+        return [bool(t) for t in await loader.load_many([r.id for r in rows])]
+
+    return await paginate_kept(
+        ctx,
+        stmt,
+        [tm.Teacher.api_updated_at, tm.Teacher.id],
+        Teacher.from_row,
+        first,
+        after,
+        has_transfers,
+    )
+
+
+async def unfunded_mentors(
+    ctx: Context, updated_since: dt.datetime | None, first: int | None, after: str | None
+) -> relay.Connection[UnfundedMentor]:
+    """A lead provider's unfunded mentors (``policy.unfunded_mentors``), least recently
+    updated first."""
+    stmt = ctx.scope.unfunded_mentors()
+    if updated_since:
+        stmt = stmt.where(tm.Teacher.api_updated_at >= updated_since)
+    return await paginate(
+        ctx,
+        stmt,
+        [tm.Teacher.api_updated_at, tm.Teacher.id],
+        UnfundedMentor.from_row,
+        first,
+        after,
     )
 
 

@@ -107,6 +107,29 @@ def participant_status(
     return ParticipantStatus.LEAVING if finished_on >= today else ParticipantStatus.LEFT
 
 
+def enrolment_participant_status(
+    started_on: dt.date,
+    finished_on: dt.date | None,
+    today: dt.date,
+    *,
+    mentor_funding_ended: bool,
+    induction_completed: bool,
+) -> ParticipantStatus:
+    """A lead provider's enrolment status, from the training period itself (the real
+    service's ``API::TrainingPeriods::TeacherStatus``): active once the teacher's
+    induction finished with an outcome or their mentor funding ended (nothing more will
+    change for the provider); else joining before the training starts, active while
+    it is open, leaving until its last day and left after it. Withdrawal and deferral
+    close the training period (``finished_on``), so they read as leaving or left.
+
+    The real service's ``finished_on`` is exclusive (``finished_on.future?`` = still
+    there today); ours is the last day, so "leaving" includes that day.
+    """
+    if mentor_funding_ended or induction_completed:
+        return ParticipantStatus.ACTIVE
+    return participant_status(started_on, finished_on, today)
+
+
 def declaration_state(payment: PaymentStatus, clawback: ClawbackStatus) -> DeclarationState:
     """The one state lead providers see, folding clawback into payment status."""
     if clawback is ClawbackStatus.AWAITING_CLAWBACK:
@@ -147,17 +170,6 @@ def induction_status(
     if any(p.finished_on is None for p in periods):
         return InductionStatus.IN_PROGRESS
     return InductionStatus.PAUSED if periods else InductionStatus.NOT_STARTED
-
-
-def covers(period: InductionSpan, day: dt.date) -> bool:
-    return period.started_on <= day and (period.finished_on is None or period.finished_on >= day)
-
-
-def eligible_for_funding(
-    induction_periods: Iterable[InductionSpan], has_ect_period: bool, today: dt.date
-) -> bool:
-    """Funding-eligible once an induction period covers today and the teacher has an ECT period."""
-    return has_ect_period and any(covers(p, today) for p in induction_periods)
 
 
 def induction_status_condition(status: InductionStatus) -> sa.ColumnElement[bool]:

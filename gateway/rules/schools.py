@@ -566,8 +566,11 @@ async def assign_mentor(
             "startedOn",
             "A mentor has just been assigned to this ECT for these dates: read the ECT again.",
         ) from None
-    # Lead providers see the ECT's mentor id: the ECT's "updated since" moves on.
+    # Lead providers see the ECT's mentor id: the ECT's "updated since" moves on. The
+    # mentor's too: the ECT's provider may now list them as an unfunded mentor (v3
+    # /unfunded-mentors, filtered by the same stamp).
     await touch_teacher(session, ect.teacher_id, clock.now)
+    await touch_teacher(session, mentor.teacher_id, clock.now)
     audit.record(
         session,
         viewer,

@@ -30,7 +30,7 @@ from gateway.schema.inductions import (
 from gateway.schema.payments import Declaration, FeeType, Statement
 from gateway.schema.reports import Reports
 from gateway.schema.schools import School, SchoolInCohortConnection
-from gateway.schema.teachers import InductionStatus, Teacher
+from gateway.schema.teachers import InductionStatus, Teacher, UnfundedMentor
 from gateway.schema.training import (
     ContractPeriod,
     DeliveryPartner,
@@ -135,7 +135,8 @@ class Query:
 
     @signed_in(
         "Teachers you may see, least recently updated first. For lead providers these are "
-        "the participants; the training filters apply to their training with you."
+        "the participants; the training filters apply to their enrolments (the latest ECT and "
+        "mentor training of each, with you for a lead provider)."
     )
     async def teachers(
         self,
@@ -154,6 +155,13 @@ class Query:
             uuid.UUID | None, strawberry.argument(description="Only this participant.")
         ] = None,
         delivery_partner_id: DeliveryPartnerId = None,
+        from_participant_id: Annotated[
+            uuid.UUID | None,
+            strawberry.argument(
+                description="Only the participant that this old participant id (merged "
+                "away, see `participantIdChanges`) now points at."
+            ),
+        ] = None,
         induction_status: Annotated[
             InductionStatus | None,
             strawberry.argument(description="Only teachers whose induction stands here."),
@@ -165,10 +173,39 @@ class Query:
             cohorts=cohorts,
             training_status=training_status,
             participant_id=participant_id,
+            from_participant_id=from_participant_id,
             delivery_partner_id=delivery_partner_id,
             induction_status=induction_status,
         )
         return await teachers_r.teachers(ctx(info), filters, first, after)
+
+    @signed_in(
+        "Lead providers: your participants with a transfer that concerns you (v3 "
+        "/participants/ecf/transfers), least recently updated first; read each one's "
+        "`transfers`. A page may hold fewer than `first`: follow `endCursor` while "
+        "`hasNextPage`. Empty for everyone else."
+    )
+    async def participant_transfers(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        updated_since: UpdatedSince = None,
+    ) -> relay.Connection[Teacher]:
+        return await teachers_r.participant_transfers(ctx(info), updated_since, first, after)
+
+    @signed_in(
+        "Lead providers: mentors of the ECTs you train whom you do not train (v3 "
+        "/unfunded-mentors), least recently updated first. Empty for everyone else."
+    )
+    async def unfunded_mentors(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        updated_since: UpdatedSince = None,
+    ) -> relay.Connection[UnfundedMentor]:
+        return await teachers_r.unfunded_mentors(ctx(info), updated_since, first, after)
 
     @signed_in("A school by URN; null if not visible to you.")
     async def school(

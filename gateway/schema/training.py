@@ -26,7 +26,7 @@ from gateway.models import training as trm
 from gateway.rules import derived
 from gateway.schema.base import ModelNode, ctx, gql_enum, selected_subfields, spelled_out
 from gateway.schema.inductions import TrainingProgramme
-from gateway.schema.schools import ParticipantStatus
+from gateway.schema.schools import ParticipantStatus, WorkingPattern
 
 if TYPE_CHECKING:
     from gateway.schema.payments import Declaration
@@ -62,6 +62,22 @@ gql_enum(
     "DeferralReason",
     "Why a participant's training was deferred.",
     spelled_out(trm.DeferralReason),
+)
+
+
+MentorIneligibilityReason = tm.MentorIneligibilityReason
+gql_enum(
+    tm.MentorIneligibilityReason,
+    "MentorIneligibilityReason",
+    "Why a mentor's training is no longer funded.",
+    {
+        tm.MentorIneligibilityReason.COMPLETED_DECLARATION_RECEIVED: "A completed declaration "
+        "was received for their mentor training.",
+        tm.MentorIneligibilityReason.COMPLETED_DURING_EARLY_ROLL_OUT: "They completed mentor "
+        "training during the early roll-out.",
+        tm.MentorIneligibilityReason.STARTED_NOT_COMPLETED: "They started mentor training and "
+        "did not complete it.",
+    },
 )
 
 
@@ -306,13 +322,28 @@ class TrainingPeriod(ModelNode):
         by_id = {node.row.id: node for node in found}
         return [by_id.get(r.id) if r is not None else None for r in rows]
 
-    @strawberry.field(description="The training record id used by the Lead Provider API.")
+    @property
+    def is_ect(self) -> bool:
+        return self.row.ect_at_school_period_id is not None
+
+    @strawberry.field(
+        description="The training record id used by the Lead Provider API: one per teacher "
+        "and participant type, so it stays the same when a training period is replaced "
+        "(resumed, moved to another provider or school)."
+    )
     def training_record_id(self) -> uuid.UUID:
-        return self.row.api_id
+        teacher = self.facts.teacher
+        if teacher is None:  # a visible training period's teacher is always visible
+            raise LookupError(f"training period {self.row.id}: its teacher is not visible")
+        return (
+            teacher.api_ect_training_record_id
+            if self.is_ect
+            else teacher.api_mentor_training_record_id
+        )
 
     @strawberry.field(description="ECT or mentor.")
     def participant_type(self) -> ParticipantType:
-        return ParticipantType.ECT if self.row.ect_at_school_period_id else ParticipantType.MENTOR
+        return ParticipantType.ECT if self.is_ect else ParticipantType.MENTOR
 
     @strawberry.field(description="Active, deferred or withdrawn.")
     def training_status(self) -> TrainingStatus:
@@ -341,20 +372,151 @@ class TrainingPeriod(ModelNode):
     def mentor_id(self) -> uuid.UUID | None:
         return self.facts.mentor_id
 
-    @strawberry.field(description="The school has a pupil premium uplift in this cohort.")
+    @strawberry.field(
+        description="Funding eligibility for this participant type: a stored fact, set once "
+        "(an ECT with an ECT period and a started induction; a mentor unless recorded as "
+        "ineligible) and never unset."
+    )
+    def eligible_for_funding(self) -> bool:
+        teacher = self.facts.teacher
+        if teacher is None:
+            return False
+        if self.is_ect:
+            return teacher.ect_first_became_eligible_for_funding_at is not None
+        return teacher.mentor_first_became_eligible_for_funding_at is not None
+
+    def _uplifts_paid(self) -> bool:
+        """Uplifts count only in contract periods with uplift fees (2021 to 2024)."""
+        period = self.facts.contract_period
+        return bool(period is not None and period.uplift_fees_enabled and self.facts.funding)
+
+    @strawberry.field(
+        description="The school has a pupil premium uplift in this cohort, and the cohort "
+        "pays uplift fees (false otherwise)."
+    )
     def pupil_premium_uplift(self) -> bool:
-        return bool(self.facts.funding and self.facts.funding.pupil_premium_uplift)
+        return self._uplifts_paid() and bool(self.facts.funding.pupil_premium_uplift)
 
-    @strawberry.field(description="The school has a sparsity uplift in this cohort.")
+    @strawberry.field(
+        description="The school has a sparsity uplift in this cohort, and the cohort pays "
+        "uplift fees (false otherwise)."
+    )
     def sparsity_uplift(self) -> bool:
-        return bool(self.facts.funding and self.facts.funding.sparsity_uplift)
+        return self._uplifts_paid() and bool(self.facts.funding.sparsity_uplift)
 
-    @strawberry.field(description="Active, joining, leaving or left at the school, as of today.")
-    def participant_status(self, info: Info) -> ParticipantStatus | None:
-        period = self.facts.at_school
-        if period is None:
+    @strawberry.field(
+        description="Active, joining, leaving or left, from this training period as of "
+        "today: joining before it starts, leaving until its last day (a withdrawal or "
+        "deferral closes it), left after; active once the teacher's induction finished "
+        "with an outcome or their mentor funding ended."
+    )
+    def participant_status(self, info: Info) -> ParticipantStatus:
+        teacher = self.facts.teacher
+        return derived.enrolment_participant_status(
+            self.row.started_on,
+            self.row.finished_on,
+            ctx(info).today,
+            mentor_funding_ended=bool(
+                teacher is not None and teacher.mentor_became_ineligible_for_funding_on
+            ),
+            induction_completed=_completed_induction(self.facts.induction) is not None,
+        )
+
+    @strawberry.field(
+        description="The participant's email for this enrolment: only while you train them "
+        "(an open training period with you); null otherwise."
+    )
+    def email(self) -> str | None:
+        return self.facts.email.email if self.facts.email is not None else None
+
+    @strawberry.field(description="For an ECT: full or part time at the school (null for mentors).")
+    def working_pattern(self) -> WorkingPattern | None:
+        at_school = self.facts.at_school
+        if not self.is_ect or at_school is None:
             return None
-        return derived.participant_status(period.started_on, period.finished_on, ctx(info).today)
+        return at_school.working_pattern
+
+    @strawberry.field(
+        description="Start of the teacher's current (else latest) induction period; null "
+        "before an appropriate body claims them."
+    )
+    def induction_start_date(self) -> dt.date | None:
+        periods = self.facts.induction
+        if not periods:
+            return None
+        open_ = [p for p in periods if p.finished_on is None]
+        return (open_ or periods)[-1].started_on
+
+    @strawberry.field(
+        description="When the teacher's induction finished with an outcome (v3 "
+        "induction_end_date); null until then."
+    )
+    def induction_end_date(self) -> dt.date | None:
+        completed = _completed_induction(self.facts.induction)
+        return completed.finished_on if completed is not None else None
+
+    @strawberry.field(
+        description="Start of the teacher's first induction period (v3 "
+        "overall_induction_start_date)."
+    )
+    def overall_induction_start_date(self) -> dt.date | None:
+        periods = self.facts.induction
+        return periods[0].started_on if periods else None
+
+    @strawberry.field(
+        description="For a mentor: when their mentor training stopped being funded (v3 "
+        "mentor_funding_end_date); null for ECTs."
+    )
+    def mentor_funding_end_date(self) -> dt.date | None:
+        teacher = self.facts.teacher
+        if self.is_ect or teacher is None:
+            return None
+        return teacher.mentor_became_ineligible_for_funding_on
+
+    @strawberry.field(description="For a mentor: why their training is no longer funded.")
+    def mentor_ineligible_for_funding_reason(self) -> MentorIneligibilityReason | None:
+        teacher = self.facts.teacher
+        if self.is_ect or teacher is None:
+            return None
+        return teacher.mentor_became_ineligible_for_funding_reason
+
+    @strawberry.field(
+        description="The participant was moved to a new cohort after payments were frozen "
+        "in their original one."
+    )
+    def cohort_changed_after_payments_frozen(self) -> bool:
+        teacher = self.facts.teacher
+        if teacher is None:
+            return False
+        year = (
+            teacher.ect_payments_frozen_year if self.is_ect else teacher.mentor_payments_frozen_year
+        )
+        return year is not None
+
+    @strawberry.field(description="The schedule's identifier, e.g. ecf-standard-september.")
+    def schedule_identifier(self) -> str | None:
+        return self.facts.schedule.identifier if self.facts.schedule is not None else None
+
+    @strawberry.field(description="The delivery partner's API id (null until a partnership).")
+    def delivery_partner_id(self) -> uuid.UUID | None:
+        partner = self.facts.delivery_partner
+        return partner.api_id if partner is not None else None
+
+    @strawberry.field(description="The URN of the school where this training happens.")
+    def school_urn(self) -> str | None:
+        return self.facts.school.urn if self.facts.school is not None else None
+
+    @strawberry.field(
+        description="When the participant was registered at the school of this training "
+        "(its ECT or mentor period was created)."
+    )
+    def created_at(self) -> dt.datetime | None:
+        at_school = self.facts.at_school
+        return at_school.created_at if at_school is not None else None
+
+    @strawberry.field(description="When this training period last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at
 
     @strawberry.field(description="The school where this training happens.")
     def school(self) -> Annotated[School, strawberry.lazy("gateway.schema.schools")] | None:
@@ -401,3 +563,10 @@ class TrainingPeriod(ModelNode):
 
         rows = await ctx(info).loaders.get(DeclarationsByTrainingPeriod).load(self.row.id)
         return Declaration.many(rows)
+
+
+def _completed_induction(periods: Sequence[Any]) -> Any:
+    """The teacher's latest finished induction period with an outcome, if any (the real
+    service's ``finished_induction_period``)."""
+    done = [p for p in periods if p.finished_on is not None and p.outcome is not None]
+    return max(done, key=lambda p: p.started_on) if done else None
