@@ -295,19 +295,24 @@ async def expected_partnerships(db: Database, provider_id: int) -> dict[int, dic
                 sp.id,
                 sp.updated_at,
                 sm.School.updated_at.label("school_changed"),
+                sp.school_id,
+                trm.ContractPeriod.finished_on.label("cohort_finished_on"),
                 sm.School.induction_tutor_name,
                 sm.School.induction_tutor_email,
                 trm.DeliveryPartner.updated_at.label("partner_changed"),
             )
             .join(sm.School, sm.School.id == sp.school_id)
+            .join(trm.ContractPeriod, trm.ContractPeriod.year == sp.contract_period_year)
             .join(lpdp, lpdp.id == sp.lead_provider_delivery_partnership_id)
             .join(alp, alp.id == lpdp.active_lead_provider_id)
             .join(trm.DeliveryPartner, trm.DeliveryPartner.id == lpdp.delivery_partner_id)
             .where(alp.lead_provider_id == provider_id)
         ):
             out[r.id] = {
-                "name": r.induction_tutor_name,
-                "email": r.induction_tutor_email,
+                "school_id": r.school_id,
+                "cohort_finished_on": r.cohort_finished_on,
+                "tutor": (r.induction_tutor_name, r.induction_tutor_email),
+                "live": r.cohort_finished_on >= SEED_TODAY,
                 "ects": 0,
                 "mentors": 0,
                 "stamp": max(r.updated_at, r.school_changed, r.partner_changed),
@@ -323,6 +328,10 @@ async def expected_partnerships(db: Database, provider_id: int) -> dict[int, dic
             )
             if training_now:
                 p["ects" if t.ect_at_school_period_id else "mentors"] += 1
+            if t.started_on <= SEED_TODAY and (
+                t.finished_on is None or t.finished_on >= SEED_TODAY
+            ):
+                p["live"] = True  # someone still trains under it
             # A period starting, or ending (the day after its last day), changes who
             # trains now: that moment counts as a change once it has come.
             # (A change written to the row counts whenever it was written.)
@@ -330,6 +339,13 @@ async def expected_partnerships(db: Database, provider_id: int) -> dict[int, dic
             if t.finished_on is not None:
                 moments.append(day_start(t.finished_on + dt.timedelta(days=1)))
             p["stamp"] = max([p["stamp"], t.updated_at, *(m for m in moments if m <= NOW)])
+    # The induction tutor is readable while any partnership with the school lasts: its
+    # cohort has not finished or someone still trains under it (DOMAIN.md: never after
+    # the relationship has ended).
+    live_schools = {p["school_id"] for p in out.values() if p["live"]}
+    for p in out.values():
+        shown = p["school_id"] in live_schools
+        p["name"], p["email"] = p["tutor"] if shown else (None, None)
     return out
 
 
@@ -338,17 +354,19 @@ async def test_partnership_fields_and_their_stamp(app_client, seeded_db, provide
     seen = await walk(app_client, provider.token, PARTNERSHIPS, "partnerships")
     expected = await expected_partnerships(seeded_db, provider.org_id)
     assert {pk(n) for n in seen} == set(expected), "exactly its own partnerships"
-    training = 0
+    training = hidden = 0
     for node in seen:
         want = expected[pk(node)]
         assert node["inductionTutorName"] == want["name"]
         assert node["inductionTutorEmail"] == want["email"]
+        hidden += want["tutor"][1] is not None and want["email"] is None
         assert node["ectsCurrentlyTraining"] == want["ects"]
         assert node["mentorsCurrentlyTraining"] == want["mentors"]
         assert node["participantsCurrentlyTraining"] == want["ects"] + want["mentors"]
         assert dt.datetime.fromisoformat(node["updatedAt"]) == want["stamp"], node["id"]
         training += node["participantsCurrentlyTraining"]
     assert training > 20
+    assert hidden > 0, "the seed must have partnerships that ended"
     stamps = [(n["updatedAt"], pk(n)) for n in seen]
     assert stamps == sorted(stamps), "least recently updated first"
     # updatedSince keeps exactly the later ones.

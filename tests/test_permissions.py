@@ -209,7 +209,12 @@ EMAIL_SCOPE: dict[Role, dict[str, str]] = {
             JOIN lead_provider_delivery_partnerships lpdp
               ON lpdp.id = sp.lead_provider_delivery_partnership_id
             JOIN active_lead_providers alp ON alp.id = lpdp.active_lead_provider_id
-            WHERE sp.school_id = :pk AND alp.lead_provider_id = :org""",
+            JOIN contract_periods cp ON cp.year = sp.contract_period_year
+            WHERE sp.school_id = :pk AND alp.lead_provider_id = :org
+            AND (cp.finished_on >= :today OR EXISTS (
+                SELECT 1 FROM training_periods t WHERE t.school_partnership_id = sp.id
+                AND t.started_on <= :today
+                AND (t.finished_on IS NULL OR t.finished_on >= :today)))""",
         "SchoolPartnership": """SELECT 1 FROM school_partnerships sp
             JOIN school_partnerships own ON own.school_id = sp.school_id
             JOIN lead_provider_delivery_partnerships lpdp

@@ -131,3 +131,13 @@ async def test_only_dfe_reads_reports(client, seeded_db: Database) -> None:
         else:
             assert result["data"] is None or result["data"]["reports"] is None, caller.label
             assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN", caller.label
+
+
+async def test_several_reports_in_one_query(client, seeded_db: Database) -> None:
+    """Sibling report fields resolve at once over one session (PostgreSQL refuses
+    concurrent use of one connection): they must take turns."""
+    both = """{ reports { inductions { open } schoolsWithoutPartnership { cohort }
+        declarations { count } } }"""
+    result = await gql(client, both, await _token(seeded_db, Role.ADMIN))
+    assert "errors" not in result, result.get("errors")
+    assert all(result["data"]["reports"][k] for k in result["data"]["reports"])

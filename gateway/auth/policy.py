@@ -765,6 +765,28 @@ def _training_key_column(period_id: Any) -> Any:
     return TrainingPeriod.mentor_at_school_period_id
 
 
+def _partnership_lasts(today: dt.date) -> ColumnElement[bool]:
+    """A school partnership is a live relationship while its contract period has not
+    finished, or while anyone still trains under it (training runs past the contract
+    period it started in); after that its lead provider no longer reads the school's
+    induction tutor (DOMAIN.md: never after the relationship has ended)."""
+    period = aliased(trm.ContractPeriod, name="partnership_period")
+    training = aliased(TrainingPeriod, name="partnership_training")
+    cohort_running = _inner(
+        sa.select(period.year).where(
+            period.year == SchoolPartnership.contract_period_year, period.finished_on >= today
+        )
+    ).exists()
+    still_training = _inner(
+        sa.select(training.id).where(
+            training.school_partnership_id == SchoolPartnership.id,
+            training.started_on <= today,
+            sa.or_(training.finished_on.is_(None), training.finished_on >= today),
+        )
+    ).exists()
+    return sa.or_(cohort_running, still_training)
+
+
 def readable_email(viewer: Viewer, model: type, today: dt.date) -> ColumnElement[bool]:
     """The rows of ``model`` (ECT or mentor period, or school for its induction tutor)
     whose email the viewer may read (DOMAIN.md): the employing school while the period
@@ -782,8 +804,11 @@ def readable_email(viewer: Viewer, model: type, today: dt.date) -> ColumnElement
                 return School.id.in_(
                     _ids_where(
                         SchoolPartnership.school_id,
-                        SchoolPartnership.id.in_(
-                            _lead_provider_partnership_ids(_org(viewer.lead_provider_id))
+                        sa.and_(
+                            SchoolPartnership.id.in_(
+                                _lead_provider_partnership_ids(_org(viewer.lead_provider_id))
+                            ),
+                            _partnership_lasts(today),
                         ),
                     )
                 )

@@ -19,9 +19,9 @@ from gateway.rules.derived import declaration_state_sql
 
 
 async def _rows(ctx: Context, stmt: Any, name: str) -> Sequence[Any]:
-    viewer = ctx.require_viewer()
-    result = await ctx.session.execute(report_read(viewer, stmt, name))
-    return result.all()
+    # Through the loaders' fetch: it takes the session's lock, as sibling fields (two
+    # reports in one query) resolve at the same time over one session.
+    return await ctx.loaders.fetch(report_read(ctx.require_viewer(), stmt, name))
 
 
 async def declarations(ctx: Context, cohorts: list[int] | None) -> Sequence[Any]:
