@@ -360,19 +360,30 @@ async def test_another_providers_participant_is_not_visible(app_client, seeded_d
 
 async def test_induction_tutor_of_partnership_schools_only(app_client, seeded_db, book) -> None:
     """Correction 10: the induction tutor's name and email of the provider's partnership
-    schools; of other schools, nothing."""
-    partner_urns = {
-        r["urn"]
-        for r in await rows(
-            seeded_db,
-            "SELECT s.urn FROM schools s JOIN school_partnerships sp ON sp.school_id = s.id "
-            "JOIN lead_provider_delivery_partnerships l "
-            "ON l.id = sp.lead_provider_delivery_partnership_id "
-            "JOIN active_lead_providers a ON a.id = l.active_lead_provider_id "
-            "WHERE a.lead_provider_id = :lp AND s.induction_tutor_email IS NOT NULL",
-            lp=book["lp"],
-        )
-    }
+    schools while a partnership lasts (its cohort has not finished, or someone still
+    trains under it); of other schools, and after every partnership ended, nothing."""
+    partnered = (
+        "SELECT s.urn, sp.contract_period_year, cp.finished_on AS cohort_finished_on, "
+        "EXISTS (SELECT 1 FROM training_periods t WHERE t.school_partnership_id = sp.id "
+        "AND t.started_on <= :today AND (t.finished_on IS NULL OR t.finished_on >= :today)) "
+        "AS training FROM schools s JOIN school_partnerships sp ON sp.school_id = s.id "
+        "JOIN contract_periods cp ON cp.year = sp.contract_period_year "
+        "JOIN lead_provider_delivery_partnerships l "
+        "ON l.id = sp.lead_provider_delivery_partnership_id "
+        "JOIN active_lead_providers a ON a.id = l.active_lead_provider_id "
+        "WHERE a.lead_provider_id = :lp AND s.induction_tutor_email IS NOT NULL"
+    )
+    lasting: set[str] = set()
+    every: set[str] = set()
+    for r in await rows(seeded_db, partnered, lp=book["lp"], today=SEED_TODAY):
+        every.add(r["urn"])
+        finished_on = r["cohort_finished_on"]
+        if isinstance(finished_on, str):  # SQLite hands dates back as text here
+            finished_on = dt.date.fromisoformat(finished_on)
+        if finished_on >= SEED_TODAY or r["training"]:
+            lasting.add(r["urn"])
+    ended = every - lasting
+    assert lasting and ended, "the seed must have partnerships that last and that ended"
     (other,) = await rows(
         seeded_db,
         "SELECT urn, induction_tutor_email FROM schools WHERE induction_tutor_email IS NOT NULL "
@@ -384,11 +395,15 @@ async def test_induction_tutor_of_partnership_schools_only(app_client, seeded_db
         lp=book["lp"],
     )
     query = "query($u: String!) { school(urn: $u) { inductionTutorName inductionTutorEmail } }"
-    partner = sorted(partner_urns)[0]
-    seen = (await call(app_client, book["token"], query, {"u": partner}))["data"]["school"]
+
+    async def tutor(urn: str) -> dict:
+        return (await call(app_client, book["token"], query, {"u": urn}))["data"]["school"]
+
+    seen = await tutor(sorted(lasting)[0])
     assert seen["inductionTutorEmail"] and seen["inductionTutorName"]
-    hidden = (await call(app_client, book["token"], query, {"u": other["urn"]}))["data"]["school"]
-    assert hidden == {"inductionTutorName": None, "inductionTutorEmail": None}
+    nobody = {"inductionTutorName": None, "inductionTutorEmail": None}
+    assert await tutor(other["urn"]) == nobody
+    assert await tutor(sorted(ended)[0]) == nobody
 
 
 async def test_participant_id_changes_and_the_from_participant_id_filter(
