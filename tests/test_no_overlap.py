@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway.db import Database
 from gateway.models import inductions as im
 from gateway.models import schools as sm
+from gateway.models import training as trm
 
 pytestmark = pytest.mark.usefixtures("seeded_db")
 
@@ -50,6 +51,18 @@ async def test_the_database_refuses_overlapping_periods(seeded_db: Database) -> 
     mentor = await _closed(seeded_db, sm.MentorAtSchoolPeriod)
     mentorship = await _closed(seeded_db, sm.MentorshipPeriod)
     induction = await _closed(seeded_db, im.InductionPeriod)
+    async with seeded_db.session() as s:
+        training = await s.scalar(
+            sa.select(trm.TrainingPeriod)
+            .where(
+                trm.TrainingPeriod.finished_on.is_not(None),
+                trm.TrainingPeriod.ect_at_school_period_id.is_not(None),
+                trm.TrainingPeriod.withdrawn_at.is_(None),
+                trm.TrainingPeriod.deferred_at.is_(None),
+            )
+            .order_by(trm.TrainingPeriod.id)
+            .limit(1)
+        )
     inside = dt.timedelta(days=1)
 
     async def school_other_than(s: Any, school_id: int) -> int:
@@ -99,6 +112,19 @@ async def test_the_database_refuses_overlapping_periods(seeded_db: Database) -> 
             training_programme=induction.training_programme,
         )
 
+    async def second_training(s: Any) -> Any:
+        return trm.TrainingPeriod(
+            teacher_id=training.teacher_id,
+            ect_at_school_period_id=training.ect_at_school_period_id,
+            started_on=training.finished_on,
+            finished_on=training.finished_on,
+            training_programme=training.training_programme,
+            school_partnership_id=training.school_partnership_id,
+            expression_of_interest_id=training.expression_of_interest_id,
+            schedule_id=training.schedule_id,
+        )
+
+    assert await _refused(seeded_db, second_training)
     assert await _refused(seeded_db, second_ect_period)
     assert await _refused(seeded_db, second_mentor_period_same_school)
     assert await _refused(seeded_db, second_mentorship)
