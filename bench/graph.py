@@ -40,6 +40,7 @@ FOLDER_ROLE = {
     "appropriate_body_user": Role.APPROPRIATE_BODY_USER,
     "lead_provider": Role.LEAD_PROVIDER,
     "finance": Role.FINANCE,
+    "admin": Role.ADMIN,
 }
 
 
@@ -72,6 +73,10 @@ async def variables_for(db: Database, school_id: int) -> dict[str, dict]:
         "DeliveryPartners": {"first": 100},
         "Statements": {"first": 100},
         "StatementView": {"id": global_id("Statement", statement), "first": 100},
+        # DfE's reports: one aggregate statement each, over every row.
+        "DeclarationReport": {"cohorts": None},
+        "ServiceReport": {},
+        "ParticipantReport": {"cohorts": None},
     }
 
 

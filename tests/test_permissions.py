@@ -259,10 +259,11 @@ async def operation_variables(db: Database, caller: Caller) -> dict[str, dict[st
         "StatementView": {"id": global_id("Statement", statement_id), "first": 100},
         "DeclarationReport": {"cohorts": None},
         "ServiceReport": {},
+        "ParticipantReport": {"cohorts": None},
     }
 
 
-DFE_ONLY = {"DeclarationReport", "ServiceReport"}
+DFE_ONLY = {"DeclarationReport", "ServiceReport", "ParticipantReport"}
 """Reports: DfE admin and finance read them; everyone else is refused (FORBIDDEN)."""
 
 

@@ -12,8 +12,11 @@ from gateway.db import Database
 from gateway.models import inductions as im
 from gateway.models import payments as pm
 from gateway.models import schools as sm
+from gateway.models import teachers as tm
 from gateway.models import training as trm
+from gateway.rules import derived
 from gateway.rules.derived import declaration_state
+from tests.conftest import SEED_TODAY
 from tests.graph import callers, gql
 from tests.test_statement_counts import count_statements
 
@@ -115,7 +118,7 @@ async def test_schools_with_ects_but_no_partnership(client, seeded_db: Database)
 async def test_each_report_is_one_statement(client, seeded_db: Database) -> None:
     token = await _token(seeded_db, Role.FINANCE)
     await gql(client, "{ viewer { authenticated } }", token)
-    for query in (DECLARATIONS, INDUCTIONS, SCHOOLS):
+    for query in (DECLARATIONS, INDUCTIONS, SCHOOLS, PARTICIPANTS):
         with count_statements(seeded_db) as statements:
             result = await gql(client, query, token)
         assert "errors" not in result
@@ -141,3 +144,85 @@ async def test_several_reports_in_one_query(client, seeded_db: Database) -> None
     result = await gql(client, both, await _token(seeded_db, Role.ADMIN))
     assert "errors" not in result, result.get("errors")
     assert all(result["data"]["reports"][k] for k in result["data"]["reports"])
+
+
+PARTICIPANTS = """{ reports { participants { cohort leadProviderId participantType
+    trainingStatus participantStatus count } } }"""
+
+
+async def test_participants_by_status_follow_each_latest_training(
+    app_client, seeded_db: Database
+) -> None:
+    """Each teacher once per participant type, by their latest training period, with
+    the statuses the lead providers' rules give (gateway/rules/derived.py) as of the
+    pinned day."""
+    async with seeded_db.session() as s:
+        periods = list(await s.scalars(sa.select(trm.TrainingPeriod)))
+        teachers = {t.id: t for t in await s.scalars(sa.select(tm.Teacher))}
+        schedules = {x.id: x for x in await s.scalars(sa.select(trm.Schedule))}
+        partnerships = {x.id: x for x in await s.scalars(sa.select(trm.SchoolPartnership))}
+        lpdps = {x.id: x for x in await s.scalars(sa.select(trm.LeadProviderDeliveryPartnership))}
+        alps = {x.id: x for x in await s.scalars(sa.select(trm.ActiveLeadProvider))}
+        completed = set(
+            await s.scalars(
+                sa.select(im.InductionPeriod.teacher_id).where(
+                    im.InductionPeriod.finished_on.is_not(None),
+                    im.InductionPeriod.outcome.is_not(None),
+                )
+            )
+        )
+    latest: dict[tuple[int, bool], trm.TrainingPeriod] = {}
+    for p in periods:
+        key = (p.teacher_id, p.mentor_at_school_period_id is not None)
+        if key not in latest or (p.started_on, p.id) > (latest[key].started_on, latest[key].id):
+            latest[key] = p
+    expected: Counter = Counter()
+    for (teacher_id, is_mentor), p in latest.items():
+        partnership = partnerships.get(p.school_partnership_id)
+        cohort = (
+            schedules[p.schedule_id].contract_period_year
+            if p.schedule_id
+            else partnership.contract_period_year
+            if partnership
+            else None
+        )
+        if partnership is not None:
+            provider = alps[
+                lpdps[partnership.lead_provider_delivery_partnership_id].active_lead_provider_id
+            ].lead_provider_id
+        elif p.expression_of_interest_id is not None:
+            provider = alps[p.expression_of_interest_id].lead_provider_id
+        else:
+            provider = None
+        status = derived.enrolment_participant_status(
+            p.started_on,
+            p.finished_on,
+            SEED_TODAY,
+            mentor_funding_ended=teachers[teacher_id].mentor_became_ineligible_for_funding_on
+            is not None,
+            induction_completed=teacher_id in completed,
+        )
+        expected[
+            (
+                cohort,
+                str(provider) if provider else None,
+                "MENTOR" if is_mentor else "ECT",
+                derived.training_status(p).name,
+                status.name,
+            )
+        ] += 1
+    result = await gql(app_client, PARTICIPANTS, await _token(seeded_db, Role.ADMIN))
+    got = {
+        (
+            r["cohort"],
+            r["leadProviderId"],
+            r["participantType"],
+            r["trainingStatus"],
+            r["participantStatus"],
+        ): r["count"]
+        for r in result["data"]["reports"]["participants"]
+    }
+    assert got == dict(expected)
+    statuses = {key[-1] for key in got}
+    assert {"ACTIVE", "LEFT"} <= statuses
+    assert {key[-2] for key in got} >= {"WITHDRAWN", "DEFERRED", "ACTIVE"}

@@ -10,6 +10,8 @@ from strawberry.types import Info
 from gateway.resolvers import reports
 from gateway.schema.base import ctx
 from gateway.schema.payments import DeclarationState, DeclarationType
+from gateway.schema.schools import ParticipantStatus
+from gateway.schema.training import ParticipantType, TrainingStatus
 
 
 @strawberry.type(description="How many declarations of one type are in one state.")
@@ -22,6 +24,23 @@ class DeclarationCount:
     declaration_type: DeclarationType = strawberry.field(description="The declaration type.")
     state: DeclarationState = strawberry.field(description="The state lead providers see.")
     count: int = strawberry.field(description="How many declarations.")
+
+
+@strawberry.type(description="How many ECTs or mentors stand in one place.")
+class ParticipantCount:
+    cohort: int | None = strawberry.field(
+        description="The cohort of their latest training (null for school-led training)."
+    )
+    lead_provider_id: strawberry.ID | None = strawberry.field(
+        description="The lead provider's id (null for school-led training)."
+    )
+    lead_provider_name: str | None = strawberry.field(description="The lead provider.")
+    participant_type: ParticipantType = strawberry.field(description="ECT or mentor.")
+    training_status: TrainingStatus = strawberry.field(description="Active, deferred, withdrawn.")
+    participant_status: ParticipantStatus = strawberry.field(
+        description="Joining, active, leaving or left, as lead providers see it, today."
+    )
+    count: int = strawberry.field(description="How many teachers.")
 
 
 @strawberry.type(description="One appropriate body's inductions.")
@@ -68,6 +87,34 @@ class Reports:
                 statement_month=r.statement_month,
                 declaration_type=DeclarationType(r.declaration_type),
                 state=DeclarationState(r.state),
+                count=r.count,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="ECTs and mentors by cohort, lead provider, training status and "
+        "participant status: each teacher once per participant type, by their latest "
+        "training period."
+    )
+    async def participants(
+        self,
+        info: Info,
+        cohorts: Annotated[
+            list[int] | None, strawberry.argument(description="Only these cohorts.")
+        ] = None,
+    ) -> list[ParticipantCount]:
+        rows = await reports.participants(ctx(info), cohorts)
+        return [
+            ParticipantCount(
+                cohort=r.cohort,
+                lead_provider_id=(
+                    strawberry.ID(str(r.lead_provider_id)) if r.lead_provider_id else None
+                ),
+                lead_provider_name=r.lead_provider_name,
+                participant_type=ParticipantType(r.participant_type),
+                training_status=TrainingStatus(r.training_status),
+                participant_status=ParticipantStatus(r.participant_status),
                 count=r.count,
             )
             for r in rows
