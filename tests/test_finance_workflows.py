@@ -11,6 +11,7 @@ acts through a client whose clock the test sets: the deadline rules depend on th
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 from collections.abc import AsyncIterator
@@ -641,3 +642,28 @@ async def test_declared_paid_and_clawed_back_end_to_end(seeded_db, clients) -> N
     assert seen["STARTED"]["statement"]["id"] == global_id("Statement", first)
     assert seen["STARTED"]["clawbackStatement"]["id"] == global_id("Statement", second)
     assert seen["RETAINED_1"]["state"] == "PAID"
+
+
+# -- at the same moment -------------------------------------------------------------------
+
+
+async def test_two_finance_users_acting_on_one_statement_at_once(seeded_db, clients) -> None:
+    """Truly concurrent transactions: the statement row is locked (PostgreSQL: FOR
+    UPDATE; SQLite: the write lock), so the second sees the first's result and is
+    refused; declarations are paid once and each step is audited once."""
+    db, c = seeded_db, clients
+    p = await participant(db)
+    st = await statement(db, p, deadline=SEED_TODAY - dt.timedelta(days=1))
+    paid = await declaration(db, p, DeclarationType.STARTED, st, pm.PaymentStatus.ELIGIBLE)
+    c.finance_clock.at(SEED_TODAY)
+    for document, name, refusal in (
+        (MARK_PAYABLE, "markStatementPayable", "STATEMENT_NOT_OPEN"),
+        (AUTHORISE, "authoriseStatementPayment", "STATEMENT_ALREADY_PAID"),
+    ):
+        results = await asyncio.gather(*(finance(c, document, name, sid(st)) for _ in range(2)))
+        outcomes = sorted(r["userErrors"][0]["code"] if r["userErrors"] else "OK" for r in results)
+        assert outcomes == ["OK", refusal], results
+    assert (await declaration_rows(db, paid))[paid].payment_status is pm.PaymentStatus.PAID
+    for event_type in ("statement_marked_payable", "statement_authorised_for_payment"):
+        assert len(await events(db, event_type, statement_id=st)) == 1
+    assert len(await events(db, "declaration_paid", declaration_id=paid)) == 1
