@@ -874,6 +874,7 @@ _APPROPRIATE_BODY = frozenset({Role.APPROPRIATE_BODY_USER})
 _ADMIN = frozenset({Role.ADMIN})
 _SCHOOL = frozenset({Role.SCHOOL_USER})
 _LEAD_PROVIDER = frozenset({Role.LEAD_PROVIDER})
+_FINANCE = frozenset({Role.FINANCE})
 
 ACTIONS: dict[str, frozenset[Role]] = {
     "claimEct": _APPROPRIATE_BODY,
@@ -900,7 +901,12 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "createPartnership": _LEAD_PROVIDER,
     "updatePartnership": _LEAD_PROVIDER,
     "createDeclaration": _LEAD_PROVIDER,
-    "voidDeclaration": _LEAD_PROVIDER,
+    # One rule for both: a lead provider its own declarations, finance any (DOMAIN.md).
+    "voidDeclaration": _LEAD_PROVIDER | _FINANCE,
+    "markStatementPayable": _FINANCE,
+    "authoriseStatementPayment": _FINANCE,
+    "addStatementAdjustment": _FINANCE,
+    "removeStatementAdjustment": _FINANCE,
 }
 """Mutation field -> the roles that may call it. A mutation not listed is nobody's."""
 

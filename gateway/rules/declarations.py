@@ -18,7 +18,8 @@ Decisions where the sources were silent or differ (also in the README):
   when they become eligible), so one must exist for any declaration.
 - Day boundaries (milestone windows, withdrawal) are UTC days, as the seed and the
   declarations' visibility rule count them.
-- Voiding is refused for a cohort whose payments are frozen, as creating is.
+- Voiding is refused for a cohort whose payments are frozen, as creating is, whoever
+  voids (a lead provider or DfE finance: one rule for both).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.policy import Scope, domain_read
-from gateway.auth.viewer import Viewer
+from gateway.auth.viewer import Role, Viewer
 from gateway.models import payments as pm
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
@@ -539,24 +540,29 @@ async def create(
 async def void(
     session: AsyncSession, viewer: Viewer, clock: Clock, *, declaration_id: uuid.UUID
 ) -> pm.Declaration:
-    """Void one of the viewer's own declarations (the real service's
-    ``API::Declarations::Void`` and ``Declarations::Clawback``): submitted, eligible or
-    payable becomes voided; paid becomes awaiting clawback on the provider's next open
-    output statement for the cohort."""
-    lead_provider_id = viewer.lead_provider_id
-    if lead_provider_id is None:  # the permission class admits lead providers only
-        raise Refusal("FORBIDDEN", None, "Only a lead provider may void its declarations.")
-    # Own declarations only: another provider's (even one the viewer may read) is
-    # NOT_FOUND, exactly as an unknown id.
-    declaration = await session.scalar(
+    """Void a declaration (the real service's ``API::Declarations::Void``,
+    ``Declarations::Clawback`` and its finance users' void): submitted, eligible or
+    payable becomes voided; paid becomes awaiting clawback on the declaring provider's
+    next open output statement for the cohort.
+
+    A lead provider voids its own declarations only; DfE finance any declaration
+    (DOMAIN.md: finance "voids declarations"), under the same rules, the event naming
+    finance as its author."""
+    stmt = (
         Scope(viewer, clock.today)
         .select(pm.Declaration)
-        .where(
-            pm.Declaration.api_id == declaration_id,
-            pm.Declaration.lead_provider_id == lead_provider_id,
-        )
+        .where(pm.Declaration.api_id == declaration_id)
         .with_for_update()
     )
+    if viewer.role is Role.FINANCE:
+        pass  # any declaration: finance reads them all
+    elif viewer.lead_provider_id is not None:
+        # Own declarations only: another provider's (even one the viewer may read) is
+        # NOT_FOUND, exactly as an unknown id.
+        stmt = stmt.where(pm.Declaration.lead_provider_id == viewer.lead_provider_id)
+    else:  # the permission class admits lead providers and finance only
+        raise Refusal("FORBIDDEN", None, "Only a lead provider or DfE finance may void.")
+    declaration = await session.scalar(stmt)
     if declaration is None:
         raise not_found("declarationId", "declaration")
     match declaration.clawback_status:
@@ -583,7 +589,9 @@ async def void(
     _check_not_frozen(cohort, "declarationId", clock.now)
     before = (declaration.payment_status, declaration.clawback_status)
     if declaration.payment_status is pm.PaymentStatus.PAID:
-        clawback = await next_output_statement(session, lead_provider_id, cohort.year, clock.today)
+        clawback = await next_output_statement(
+            session, declaration.lead_provider_id, cohort.year, clock.today
+        )
         if clawback is None:
             raise _no_statement(cohort.year, "declarationId")
         declaration.clawback_status = pm.ClawbackStatus.AWAITING_CLAWBACK
@@ -606,7 +614,7 @@ async def void(
             clawback_status=(before[1], declaration.clawback_status),
         ),
         teacher_id=declaration.teacher_id,
-        lead_provider_id=lead_provider_id,
+        lead_provider_id=declaration.lead_provider_id,
         training_period_id=declaration.training_period_id,
         declaration_id=declaration.id,
         statement_id=statement_id,

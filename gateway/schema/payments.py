@@ -243,6 +243,12 @@ class Declaration(ModelNode):
 class StatementAdjustment:
     row: strawberry.Private[ResultRow]
 
+    @strawberry.field(
+        description="The adjustment's global id (what removeStatementAdjustment takes)."
+    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(relay.to_base64("StatementAdjustment", self.row.id)))
+
     @strawberry.field(description="Why the adjustment was made.")
     def description(self) -> str:
         return self.row.description

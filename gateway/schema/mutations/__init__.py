@@ -6,6 +6,7 @@ import strawberry
 
 from gateway.schema.mutations.declarations import DeclarationMutations
 from gateway.schema.mutations.inductions import InductionMutations
+from gateway.schema.mutations.payments import PaymentMutations
 from gateway.schema.mutations.schools import SchoolMutations
 from gateway.schema.mutations.training import TrainingMutations
 
@@ -14,5 +15,11 @@ from gateway.schema.mutations.training import TrainingMutations
     description="Change the early career teacher services. Each field is one transaction: "
     "it either succeeds whole or changes nothing and says why in userErrors."
 )
-class Mutation(InductionMutations, SchoolMutations, TrainingMutations, DeclarationMutations):
+class Mutation(
+    InductionMutations,
+    SchoolMutations,
+    TrainingMutations,
+    DeclarationMutations,
+    PaymentMutations,
+):
     pass

@@ -1,7 +1,9 @@
-"""Lead providers' mutations on declarations: create one (idempotent) and void one.
+"""Mutations on declarations: a lead provider creates one (idempotent); a lead provider
+or DfE finance voids one.
 
-Each acts for the calling provider only: another provider's participant or declaration
-is NOT_FOUND, exactly as if absent. The rules are in ``gateway.rules.declarations``.
+A lead provider acts for itself only: another provider's participant or declaration is
+NOT_FOUND, exactly as if absent. Finance may void any declaration. The rules are in
+``gateway.rules.declarations``.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class CreateDeclarationInput:
     )
 
 
-@strawberry.input(description="Void one of your declarations.")
+@strawberry.input(description="Void a declaration: a lead provider its own, DfE finance any.")
 class VoidDeclarationInput:
     declaration_id: uuid.UUID = strawberry.field(
         description="The declaration's id (its apiId, the Lead Provider API's id)."
@@ -103,8 +105,9 @@ class DeclarationMutations:
         )
 
     @mutation(
-        "Void one of your declarations: submitted, eligible or payable becomes voided; "
-        "paid becomes awaiting clawback on your next open output statement."
+        "Void a declaration (a lead provider its own, DfE finance any): submitted, "
+        "eligible or payable becomes voided; paid becomes awaiting clawback on the "
+        "declaring provider's next open output statement."
     )
     async def void_declaration(
         self, info: Info, input: Arg[VoidDeclarationInput]
