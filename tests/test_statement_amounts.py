@@ -377,3 +377,132 @@ async def test_a_page_of_statements_costs_the_same_statements_however_many_decla
     # statements, contracts, banded structures, bands, flat-rate structures, contract
     # periods, the calendar, billable counts, refund counts, adjustments.
     assert counts[1] == counts[100] <= 10, counts
+
+
+# A second provider, not registered for VAT, on an ittecf_ectp contract in 2040: band A
+# 10 places at £1,000 (0.6 / 0.4), mentors' flat fee £600, the contract's monthly service
+# fee £1,000 (an override), uplift fee £100. One output statement holds two ECTs'
+# started, one at a sparsity-uplift school (band A: 0.2 × 0.6 × 1,000 = £120 each), two
+# mentors' started and one mentor's completed (flat: 50% × £600 = £300 each, no bands).
+#     output = 2 × 120 + 2 × 300 + 300 = £1,140
+#     uplift: 1 × £100
+#     subtotal = 1,140 + 100 + 1,000 = £2,240; VAT 0 → total £2,240.00
+
+
+@pytest.fixture(scope="module")
+async def flat_world(seeded_db: Database, world: World) -> AsyncIterator[tuple[str, int]]:
+    async with seeded_db.session() as s:
+        provider = trm.LeadProvider(name="Flat Rate Training Ltd", vat_registered=False)
+        s.add(provider)
+        await s.flush()
+        active = trm.ActiveLeadProvider(lead_provider_id=provider.id, contract_period_year=YEAR)
+        s.add(active)
+        await s.flush()
+        contract = pm.Contract(
+            active_lead_provider_id=active.id,
+            lead_provider_id=provider.id,
+            contract_period_year=YEAR,
+            contract_type=pm.ContractType.ITTECF_ECTP,
+            vat_rate=Decimal("0"),
+        )
+        s.add(contract)
+        await s.flush()
+        structure = pm.BandedFeeStructure(
+            contract_id=contract.id,
+            recruitment_target=10,
+            setup_fee=Decimal("0"),
+            monthly_service_fee=Decimal("1000"),
+            uplift_fee_per_declaration=Decimal("100"),
+        )
+        s.add(structure)
+        s.add(
+            pm.FlatRateFeeStructure(
+                contract_id=contract.id, recruitment_target=5, fee_per_declaration=Decimal("600")
+            )
+        )
+        await s.flush()
+        s.add(
+            pm.FeeBand(
+                banded_fee_structure_id=structure.id,
+                band=pm.Band.A,
+                capacity=10,
+                fee_per_declaration=Decimal("1000"),
+                output_fee_ratio=Decimal("0.6"),
+                service_fee_ratio=Decimal("0.4"),
+            )
+        )
+        statement = pm.Statement(
+            contract_id=contract.id,
+            lead_provider_id=provider.id,
+            contract_period_year=YEAR,
+            month=1,
+            year=YEAR,
+            deadline_date=dt.date(YEAR, 1, 28),
+            payment_date=dt.date(YEAR, 2, 1),
+            fee_type=pm.FeeType.OUTPUT,
+        )
+        s.add(statement)
+        await s.flush()
+        teacher = iter(range(TEACHERS + 500, TEACHERS + 600))
+        for kind, participant, uplift in (
+            (T.STARTED, ParticipantType.ECT, False),
+            (T.STARTED, ParticipantType.ECT, True),
+            (T.STARTED, ParticipantType.MENTOR, False),
+            (T.STARTED, ParticipantType.MENTOR, False),
+            (T.COMPLETED, ParticipantType.MENTOR, False),
+        ):
+            s.add(
+                pm.Declaration(
+                    training_period_id=next(teacher),
+                    teacher_id=next(teacher),
+                    lead_provider_id=provider.id,
+                    participant_type=participant,
+                    delivery_partner_id=1,
+                    declaration_type=kind,
+                    declaration_date=dt.datetime(YEAR, 1, 10, tzinfo=dt.UTC),
+                    payment_status=pm.PaymentStatus.ELIGIBLE,
+                    payment_statement_id=statement.id,
+                    sparsity_uplift=uplift,
+                )
+            )
+        token = await api_tokens.issue(s, provider.id, "tests")
+        await s.commit()
+        provider_id, contract_id, statement_id = provider.id, contract.id, statement.id
+    yield token, statement_id
+    async with seeded_db.session() as s:
+        ids = {"p": provider_id, "c": contract_id}
+        for sql in (
+            "DELETE FROM declarations WHERE lead_provider_id = :p",
+            "DELETE FROM statements WHERE contract_id = :c",
+            "DELETE FROM fee_bands WHERE banded_fee_structure_id IN "
+            "(SELECT id FROM banded_fee_structures WHERE contract_id = :c)",
+            "DELETE FROM banded_fee_structures WHERE contract_id = :c",
+            "DELETE FROM flat_rate_fee_structures WHERE contract_id = :c",
+            "DELETE FROM contracts WHERE id = :c",
+            "DELETE FROM lead_provider_api_tokens WHERE lead_provider_id = :p",
+            "DELETE FROM active_lead_providers WHERE lead_provider_id = :p",
+            "DELETE FROM lead_providers WHERE id = :p",
+        ):
+            await s.execute(sa.text(sql), ids)
+        await s.commit()
+
+
+async def test_flat_rate_mentors_and_no_vat(client, seeded_db, flat_world) -> None:
+    token, statement_id = flat_world
+    statement = await amounts(client, finance_token(seeded_db), statement_id)
+    assert statement is not None
+    # Only the ECT goes through the bands; mentors are paid the flat fee.
+    assert lines(statement) == {("STARTED", "A", 2, 0, "240.00")}
+    flat = {(x["declarationType"], x["billableCount"]) for x in statement["flatRateLines"]}
+    assert flat == {("STARTED", 2), ("COMPLETED", 1)}
+    assert statement["outputFee"] == "1140.00"
+    assert (statement["upliftCount"], statement["upliftAmount"]) == (1, "100.00")
+    assert statement["serviceFee"] == "1000.00"
+    assert (statement["subtotal"], statement["vatRate"], statement["vat"]) == (
+        "2240.00",
+        "0.00",
+        "0.00",
+    )
+    assert statement["total"] == "2240.00"
+    assert statement["contract"]["contractType"] == "ITTECF_ECTP"
+    assert await amounts(client, token, statement_id) == statement
