@@ -227,5 +227,13 @@ class StatementAmountsByStatement(DataLoader):
         return (
             self.loaders.scope.facts(policy.statement_activity_facts, d, *columns)
             .where(statement_column.in_(statement_ids), state)
-            .group_by(statement_column, d.declaration_type, d.participant_type, uplift)
+            # By the flags, not the expression: PostgreSQL does not match an expression
+            # with bound parameters in GROUP BY to the same one in the select list.
+            .group_by(
+                statement_column,
+                d.declaration_type,
+                d.participant_type,
+                d.pupil_premium_uplift,
+                d.sparsity_uplift,
+            )
         )
