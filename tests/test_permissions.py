@@ -101,6 +101,7 @@ SCOPE: dict[Role, dict[str, str]] = {
                     AND (t.finished_on IS NULL OR date(d.declaration_date) <= t.finished_on))))""",
         "Statement": """SELECT 1 FROM statements WHERE id = :pk AND lead_provider_id = :org
             AND fee_type = 'output'""",
+        "Contract": "SELECT 1 FROM contracts WHERE id = :pk AND lead_provider_id = :org",
         # Mentors in the latest mentorship of an ECT period it trains, not trained by it.
         "UnfundedMentor": f"""SELECT 1 FROM mentorship_periods ms
             JOIN mentor_at_school_periods mp ON mp.id = ms.mentor_at_school_period_id
@@ -127,7 +128,7 @@ PROBES = [
         partnerships { id deliveryPartner { id } } } } } }""",
     """query { declarations(first: 100) { edges { node { id participant { id }
         trainingPeriod { id teacher { id } } statement { id } } } } }""",
-    """query { statements(first: 100) { edges { node { id
+    """query { statements(first: 100) { edges { node { id contract { id }
         declarations(first: 50) { edges { node { id participant { id } } } } } } } }""",
     """query { partnerships(first: 100) { edges { node { id school { id
         ectAtSchoolPeriods { id teacher { id } } } } } } }""",
@@ -256,6 +257,7 @@ async def operation_variables(db: Database, caller: Caller) -> dict[str, dict[st
         "SchoolsByCohort": {"cohort": 2025, "first": 100},
         "DeliveryPartners": {"first": 100},
         "Statements": {"first": 100},
+        "Contracts": {"cohorts": None},
         "StatementView": {"id": global_id("Statement", statement_id), "first": 100},
         "DeclarationReport": {"cohorts": None},
         "ServiceReport": {},
@@ -380,6 +382,7 @@ NODE_TABLES = {
     "SchoolPartnership": "school_partnerships",
     "Declaration": "declarations",
     "Statement": "statements",
+    "Contract": "contracts",
 }
 
 

@@ -430,6 +430,94 @@ def statement_adjustments(viewer: Viewer) -> ColumnElement[bool]:
             return _unnamed(viewer.role)
 
 
+def contracts(viewer: Viewer) -> ColumnElement[bool]:
+    """Contracts and their terms: finance and admin all; a lead provider its own (it
+    reads the figures its statements are calculated from); schools and appropriate
+    bodies none."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return pm.Contract.lead_provider_id == _org(viewer.lead_provider_id)
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def _contract_terms(viewer: Viewer, contract_id: Any) -> ColumnElement[bool]:
+    """Fee structures go with their contract."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return contract_id.in_(_ids_where(pm.Contract.id, contracts(viewer)))
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def banded_fee_structures(viewer: Viewer) -> ColumnElement[bool]:
+    return _contract_terms(viewer, pm.BandedFeeStructure.contract_id)
+
+
+def flat_rate_fee_structures(viewer: Viewer) -> ColumnElement[bool]:
+    return _contract_terms(viewer, pm.FlatRateFeeStructure.contract_id)
+
+
+def fee_bands(viewer: Viewer) -> ColumnElement[bool]:
+    """Bands go with their fee structure, and so with its contract."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return pm.FeeBand.banded_fee_structure_id.in_(
+                _ids_where(pm.BandedFeeStructure.id, banded_fee_structures(viewer))
+            )
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def statement_calendar_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Statements read only to order a contract's statements by payment date when
+    calculating a visible statement's amounts: bands fill across all of them (DOMAIN.md,
+    "Payments"), so a lead provider's figures count its service statements too, which
+    it does not see (``statements``). Only ids, contracts and dates leave the read."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            return Statement.lead_provider_id == _org(viewer.lead_provider_id)
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
+def statement_activity_facts(viewer: Viewer) -> ColumnElement[bool]:
+    """Declarations counted (never listed) to calculate a statement's amounts: every
+    declaration paid or clawed back on a statement of the viewer's own contracts,
+    whatever ``declarations`` lets it list (a provider does not see its declarations
+    for participants it no longer trains, yet is paid for them). Finance and the lead
+    provider so read the same figures. Only counts leave the read."""
+    match viewer.role:
+        case Role.ADMIN | Role.FINANCE:
+            return EVERYTHING
+        case Role.LEAD_PROVIDER:
+            own = _ids_where(Statement.id, statement_calendar_facts(viewer))
+            return sa.or_(
+                Declaration.payment_statement_id.in_(own),
+                Declaration.clawback_statement_id.in_(own),
+            )
+        case Role.SCHOOL_USER | Role.APPROPRIATE_BODY_USER:
+            return NOTHING
+        case _:
+            return _unnamed(viewer.role)
+
+
 def delivery_partners_listed(viewer: Viewer) -> ColumnElement[bool]:
     """Which delivery partners a list shows: a lead provider's own (as the REST API's
     /delivery-partners did); everyone else all. Any may still be reached by id."""
@@ -962,6 +1050,10 @@ RULES: dict[type, Rule] = {
     Event: events,
     Statement: statements,
     pm.StatementAdjustment: statement_adjustments,
+    pm.Contract: contracts,
+    pm.BandedFeeStructure: banded_fee_structures,
+    pm.FeeBand: fee_bands,
+    pm.FlatRateFeeStructure: flat_rate_fee_structures,
     AppropriateBody: public,
     trm.LeadProvider: public,
     trm.DeliveryPartner: public,
@@ -982,6 +1074,8 @@ FACTS: frozenset[Rule] = frozenset(
         transfer_facts,
         transfer_period_facts,
         transfer_mentor_period_facts,
+        statement_calendar_facts,
+        statement_activity_facts,
     }
 )
 """The rules a ``Scope.facts`` read may use instead of the model's own."""

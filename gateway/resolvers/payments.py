@@ -13,6 +13,7 @@ from gateway.models import payments as pm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.resolvers.pagination import paginate
+from gateway.schema.contracts import Contract
 from gateway.schema.payments import Declaration, Statement
 
 
@@ -102,3 +103,15 @@ async def statement_by_api_id(ctx: Context, api_id: uuid.UUID) -> Statement | No
         ctx.scope.select(pm.Statement).where(pm.Statement.api_id == api_id)
     )
     return Statement.maybe(rows[0] if rows else None)
+
+
+async def contracts(ctx: Context, *, cohorts: list[int] | None) -> list[Contract]:
+    """Visible contracts (finance and admin all, a lead provider its own), by contract
+    period then lead provider. A short list: one contract per provider and period."""
+    stmt = ctx.scope.select(pm.Contract)
+    if cohorts:
+        stmt = stmt.where(pm.Contract.contract_period_year.in_(cohorts))
+    stmt = stmt.order_by(
+        pm.Contract.contract_period_year, pm.Contract.lead_provider_id, pm.Contract.id
+    )
+    return Contract.many(await ctx.loaders.fetch(stmt))

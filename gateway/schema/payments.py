@@ -20,11 +20,14 @@ from gateway.loaders.declarations import (
     mentor_at,
 )
 from gateway.loaders.payments import AdjustmentsByStatement
+from gateway.loaders.statements import StatementAmountsByStatement, StatementKey
 from gateway.models import payments as pm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
 from gateway.rules import derived
+from gateway.rules import payments as calculator
 from gateway.schema.base import ModelNode, ctx, gql_enum
+from gateway.schema.contracts import Band, Contract
 from gateway.schema.training import DeliveryPartner, LeadProvider, TrainingPeriod
 
 if TYPE_CHECKING:
@@ -75,8 +78,8 @@ gql_enum(
     "FeeType",
     "What a statement pays.",
     {
-        pm.FeeType.OUTPUT: "Output fees for declarations (months 1, 4, 8, 11) and service fee.",
-        pm.FeeType.SERVICE: "Service fee only.",
+        pm.FeeType.OUTPUT: "Output fees for declarations, and the monthly service fee.",
+        pm.FeeType.SERVICE: "The monthly service fee (and any adjustments); no declarations.",
     },
 )
 
@@ -258,6 +261,73 @@ class StatementAdjustment:
         return self.row.amount
 
 
+@strawberry.type(
+    description="Declarations of one type in one band on a statement, and their output fees."
+)
+class StatementBandLine:
+    line: strawberry.Private[calculator.BandLine]
+
+    @strawberry.field(description="The point of training declared.")
+    def declaration_type(self) -> DeclarationType:
+        return self.line.declaration_type
+
+    @strawberry.field(description="The band they fill (or are removed from, for refunds).")
+    def band(self) -> Band:
+        return self.line.band
+
+    @strawberry.field(description="Declarations paid on this statement in this band.")
+    def billable_count(self) -> int:
+        return self.line.billable
+
+    @strawberry.field(description="Declarations clawed back on this statement from this band.")
+    def refunded_count(self) -> int:
+        return self.line.refunded
+
+    @strawberry.field(
+        description="Output fee of one declaration: proportion of the type × band output "
+        "fee ratio × band fee, in pounds to the penny."
+    )
+    def fee_per_declaration(self) -> Decimal:
+        return calculator.shown(self.line.fee_per_declaration)
+
+    @strawberry.field(description="Billable count × fee per declaration, to the penny.")
+    def billable_amount(self) -> Decimal:
+        return calculator.shown(self.line.billable * self.line.fee_per_declaration)
+
+    @strawberry.field(description="Refunded count × fee per declaration, to the penny.")
+    def refunded_amount(self) -> Decimal:
+        return calculator.shown(self.line.refunded * self.line.fee_per_declaration)
+
+
+@strawberry.type(description="Mentors' flat-rate declarations of one type on a statement.")
+class StatementFlatRateLine:
+    line: strawberry.Private[calculator.FlatRateLine]
+
+    @strawberry.field(description="Started or completed.")
+    def declaration_type(self) -> DeclarationType:
+        return self.line.declaration_type
+
+    @strawberry.field(description="Declarations paid on this statement.")
+    def billable_count(self) -> int:
+        return self.line.billable
+
+    @strawberry.field(description="Declarations clawed back on this statement.")
+    def refunded_count(self) -> int:
+        return self.line.refunded
+
+    @strawberry.field(description="Half the flat fee, in pounds to the penny.")
+    def fee_per_declaration(self) -> Decimal:
+        return calculator.shown(self.line.fee_per_declaration)
+
+    @strawberry.field(description="Billable count × fee per declaration, to the penny.")
+    def billable_amount(self) -> Decimal:
+        return calculator.shown(self.line.billable * self.line.fee_per_declaration)
+
+    @strawberry.field(description="Refunded count × fee per declaration, to the penny.")
+    def refunded_amount(self) -> Decimal:
+        return calculator.shown(self.line.refunded * self.line.fee_per_declaration)
+
+
 @strawberry.type(description="A monthly financial statement for a lead provider and cohort.")
 class Statement(ModelNode):
     model: ClassVar[type] = pm.Statement
@@ -322,3 +392,106 @@ class Statement(ModelNode):
         from gateway.resolvers.payments import statement_declarations
 
         return await statement_declarations(ctx(info), self.row.id, first, after)
+
+    # -- amounts: one calculation (gateway.rules.payments) per statement ---------------
+    # Money is exact until shown: each figure is rounded to the penny on its own, from
+    # the exact figures, so a total may differ by a penny from the sum of shown parts.
+
+    async def _amounts(self, info: Info) -> calculator.StatementAmounts | None:
+        key = StatementKey(id=self.row.id, contract_id=self.row.contract_id)
+        return await ctx(info).loaders.get(StatementAmountsByStatement).load(key)
+
+    @strawberry.field(description="The contract the statement pays under.")
+    async def contract(self, info: Info) -> Contract | None:
+        return Contract.maybe(await ctx(info).loaders.load(pm.Contract, self.row.contract_id))
+
+    @strawberry.field(
+        description="Banded declarations on this statement by declaration type and band: "
+        "counts paid and clawed back, and their output fees (bands fill A to D per type "
+        "across the contract's statements in payment order; refunds leave D to A). Empty "
+        "if the contract has no bands."
+    )
+    async def band_lines(self, info: Info) -> list[StatementBandLine]:
+        amounts = await self._amounts(info)
+        return [StatementBandLine(line=x) for x in amounts.band_lines] if amounts else []
+
+    @strawberry.field(
+        description="Mentors' flat-rate declarations (ittecf_ectp contracts): started and "
+        "completed, half the flat fee each."
+    )
+    async def flat_rate_lines(self, info: Info) -> list[StatementFlatRateLine]:
+        amounts = await self._amounts(info)
+        return [StatementFlatRateLine(line=x) for x in amounts.flat_rate_lines] if amounts else []
+
+    @strawberry.field(
+        description="Output fees of declarations paid on this statement (banded and flat "
+        "rate), before clawbacks, in pounds to the penny; null if the contract has no bands."
+    )
+    async def output_fee(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return calculator.shown(amounts.output_fee) if amounts else None
+
+    @strawberry.field(
+        description="Output fees recovered on this statement for declarations voided after "
+        "they were paid (a positive amount, deducted from the subtotal)."
+    )
+    async def clawbacks(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return calculator.shown(amounts.clawbacks) if amounts else None
+
+    @strawberry.field(
+        description="Started declarations paid here at schools with pupil premium or "
+        "sparsity uplift (counted once with both); 0 where the contract period pays no "
+        "uplift fees."
+    )
+    async def uplift_count(self, info: Info) -> int | None:
+        amounts = await self._amounts(info)
+        return amounts.uplift_count if amounts else None
+
+    @strawberry.field(description="Uplifted started declarations clawed back here.")
+    async def uplift_refunded_count(self, info: Info) -> int | None:
+        amounts = await self._amounts(info)
+        return amounts.uplift_refunded if amounts else None
+
+    @strawberry.field(
+        description="Uplift fees net of refunds: (uplift count − refunded) × the contract's "
+        "uplift fee, to the penny."
+    )
+    async def uplift_amount(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return calculator.shown(amounts.uplift) if amounts else None
+
+    @strawberry.field(
+        description="The monthly service fee, paid on every statement (output and service): "
+        "the contract's override, else derived from its bands (Contract.monthlyServiceFee)."
+    )
+    async def service_fee(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return calculator.shown(amounts.service_fee) if amounts else None
+
+    @strawberry.field(description="The sum of finance's adjustments on this statement.")
+    async def adjustments_total(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return calculator.shown(amounts.adjustments) if amounts else None
+
+    @strawberry.field(
+        description="Output fee − clawbacks + uplift + service fee + adjustments, before VAT."
+    )
+    async def subtotal(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return calculator.shown(amounts.subtotal) if amounts else None
+
+    @strawberry.field(description="The contract's VAT rate (0.20, or 0 if not registered).")
+    async def vat_rate(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return amounts.vat_rate if amounts else None
+
+    @strawberry.field(description="VAT on the subtotal at the contract's rate, to the penny.")
+    async def vat(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return calculator.shown(amounts.vat) if amounts else None
+
+    @strawberry.field(description="Subtotal + VAT: what the statement pays, to the penny.")
+    async def total(self, info: Info) -> Decimal | None:
+        amounts = await self._amounts(info)
+        return calculator.shown(amounts.total) if amounts else None

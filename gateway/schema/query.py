@@ -21,6 +21,7 @@ from gateway.resolvers import schools_in_cohort as schools_in_cohort_r
 from gateway.resolvers import teachers as teachers_r
 from gateway.resolvers import training as training_r
 from gateway.schema.base import ctx
+from gateway.schema.contracts import Contract
 from gateway.schema.inductions import (
     AppropriateBody,
     ClaimableTeacher,
@@ -417,6 +418,13 @@ class Query:
         if not policy.may_read_reports(ctx(info).require_viewer()):
             raise ForbiddenError("Reports are for DfE admin and finance.")
         return Reports()
+
+    @signed_in(
+        "Contracts you may see (finance and admin: all; a lead provider: its own), by "
+        "contract period and lead provider."
+    )
+    async def contracts(self, info: Info, cohorts: Cohorts = None) -> list[Contract]:
+        return await payments_r.contracts(ctx(info), cohorts=cohorts)
 
     @signed_in("Statements you may see (lead providers: output statements), by payment date.")
     async def statements(
