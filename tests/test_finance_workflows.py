@@ -643,6 +643,32 @@ async def test_declared_paid_and_clawed_back_end_to_end(seeded_db, clients) -> N
     assert seen["STARTED"]["clawbackStatement"]["id"] == global_id("Statement", second)
     assert seen["RETAINED_1"]["state"] == "PAID"
 
+    # Both statements' money, read by finance and by the provider: the same figures from
+    # the same calculation. What the first paid for the started declaration, the
+    # second claws back.
+    amounts = """query($id: ID!) { node(id: $id) { ... on Statement {
+        outputFee clawbacks upliftAmount serviceFee adjustmentsTotal subtotal vat total
+        bandLines { declarationType band billableCount refundedCount feePerDeclaration } } } }"""
+    read: dict[str, list[dict[str, Any]]] = {"finance": [], "provider": []}
+    for statement_id in (first, second):
+        variables = {"id": global_id("Statement", statement_id)}
+        read["finance"].append((await call(c.finance, c.token, amounts, variables))["data"]["node"])
+        read["provider"].append(
+            (await call(c.provider, p.token, amounts, variables))["data"]["node"]
+        )
+    assert read["finance"] == read["provider"]
+    paid_on_first, clawed_on_second = read["finance"]
+    started = next(
+        line for line in paid_on_first["bandLines"] if line["declarationType"] == "STARTED"
+    )
+    assert started["billableCount"] == 1 and Decimal(started["feePerDeclaration"]) > 0
+    assert Decimal(paid_on_first["outputFee"]) > Decimal(started["feePerDeclaration"])
+    assert Decimal(clawed_on_second["clawbacks"]) == Decimal(started["feePerDeclaration"])
+    refunded = [line for line in clawed_on_second["bandLines"] if line["refundedCount"]]
+    assert [(line["declarationType"], line["refundedCount"]) for line in refunded] == [
+        ("STARTED", 1)
+    ]
+
 
 # -- at the same moment -------------------------------------------------------------------
 
