@@ -378,8 +378,9 @@ async def test_a_participant_declared_through_its_whole_training(seeded_db: Data
     assert redeclared["userErrors"] == [] and redeclared["declaration"]["state"] == "ELIGIBLE"
     assert redeclared["declaration"]["apiId"] != declared["retained-4"]["apiId"]
 
-    # Payable and paid are finance's steps (authorising payment is a later issue): set
-    # here directly in the database, as a statement past its deadline and a paid one would.
+    # Payable and paid are finance's steps, walked through the graph in
+    # tests/test_finance_workflows.py; here they are set directly in the database, as a
+    # statement past its deadline and a paid one would leave them.
     paid_statement = await scalar(
         db,
         "SELECT id FROM statements WHERE lead_provider_id = :lp AND contract_period_year = 2024 "
