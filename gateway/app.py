@@ -25,6 +25,7 @@ from gateway.context import Context, request_context
 from gateway.db import Database
 from gateway.errors import present_errors
 from gateway.ide import IDE
+from gateway.runtime import tune_gc
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
 
@@ -113,6 +114,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Only a serving process has a lifespan: tests building apps keep CPython's GC.
+        tune_gc()
         yield
         if owns_database:
             await database.dispose()
