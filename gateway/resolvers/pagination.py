@@ -31,13 +31,23 @@ def _encode_value(value: Any) -> Any:
 
 
 def _decode_value(column: Any, raw: Any) -> Any:
+    """One value of a cursor, as its column holds it; ValueError when it could not be
+    one (a forged or damaged cursor)."""
     python_type = column.type.python_type
     if raw is None:
         return None
     if python_type is dt.datetime:
-        return dt.datetime.fromisoformat(raw)
+        value = dt.datetime.fromisoformat(raw)
+        if value.tzinfo is None:
+            raise ValueError("cursor instants carry their zone")
+        return value
     if python_type is dt.date:
         return dt.date.fromisoformat(raw)
+    if python_type is int:
+        bits = 63 if isinstance(column.type, sa.BigInteger) else 31
+        if not isinstance(raw, int) or not -(2**bits) <= raw < 2**bits:
+            raise ValueError("cursor integers fit their column")
+        return raw
     return python_type(raw)
 
 

@@ -45,11 +45,22 @@ def spelled_out(enum_cls: type[E], suffix: str = ".") -> dict[E, str]:
     return {m: str(m.value).replace("_", " ").capitalize() + suffix for m in enum_cls}
 
 
+MAX_ID = 2**31 - 1
+"""Primary keys are 32-bit integers: a larger number names nothing (and PostgreSQL
+would refuse to compare it)."""
+
+
 def _node_ids(node_ids: Iterable[str], type_name: str) -> list[int]:
     try:
-        return [int(i) for i in node_ids]
+        ids = [int(i) for i in node_ids]
     except ValueError:
         raise BadUserInput(f"{type_name} ids are integers inside the global ID.") from None
+    if any(not 1 <= i <= MAX_ID for i in ids):
+        raise BadUserInput(
+            f"{type_name} ids inside the global ID are from 1 to {MAX_ID}: use an id the "
+            "graph gave you."
+        )
+    return ids
 
 
 class ModelNode(relay.Node):

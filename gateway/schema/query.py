@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 from strawberry.types import Info
+from strawberry.types.base import StrawberryObjectDefinition
 
 from gateway.auth import policy
 from gateway.auth.errors import ForbiddenError
@@ -49,7 +50,37 @@ class SignedIn(BasePermission):
 
     def has_permission(self, source: object, info: Info, **kwargs: object) -> bool:
         ctx(info).require_viewer()  # raises the precise reason (AuthError, with its code)
+        _require_zones(kwargs)
+        _require_object_ids(info, kwargs)
         return True
+
+
+def _require_object_ids(info: Info, arguments: dict[str, object]) -> None:
+    """A global ID must name an object type ("Teacher:1"): an interface's name
+    ("Node:1") or an unknown one names nothing that could be fetched."""
+    for value in arguments.values():
+        for global_id in value if isinstance(value, list) else [value]:
+            if not isinstance(global_id, relay.GlobalID):
+                continue
+            definition = info.schema.get_type_by_name(global_id.type_name)
+            if not isinstance(definition, StrawberryObjectDefinition) or definition.is_interface:
+                raise BadUserInput(
+                    f"'{global_id.type_name}' is no type of object with an id: use an id "
+                    "the graph gave you."
+                )
+
+
+def _require_zones(arguments: dict[str, object]) -> None:
+    """An instant without a time zone (``updatedSince: "2026-01-01T00:00:00"``) means
+    nothing certain: refuse it as bad input rather than guess UTC."""
+    for name, value in arguments.items():
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            head, *rest = name.split("_")
+            shown = head + "".join(part.title() for part in rest)
+            raise BadUserInput(
+                f"'{shown}' needs a time zone: send it as updatedAt is given, e.g. "
+                "2026-01-01T00:00:00+00:00."
+            )
 
 
 def signed_in(description: str, **kwargs: Any) -> Any:
