@@ -648,8 +648,9 @@ async def test_duplicates_across_training_periods_and_providers(seeded_db, lp) -
     assert ok["userErrors"] == []
     # Another started with another date from the same provider: a duplicate.
     other_date = await inside(db, 2024, "started", days=11)
-    code, field, _ = await refused(db, c, first.token, declare(first, "started", other_date))
+    code, field, message = await refused(db, c, first.token, declare(first, "started", other_date))
     assert (code, field) == ("DUPLICATE_DECLARATION", ["input", "declarationType"])
+    assert f"yours, dated {date[:10]}" in message, "your own duplicate is named with its date"
     # The teacher moves to another provider: a new training period there.
     async with db.session() as s:
         partnership_id, _, provider_id = await _partnership(
@@ -673,8 +674,21 @@ async def test_duplicates_across_training_periods_and_providers(seeded_db, lp) -
         first.teacher_id, first.api_id, 0, provider_id, await token_for(db, provider_id),
         first.school_id, 2024,
     )  # fmt: skip
-    code, field, _ = await refused(db, c, second.token, declare(second, "started", other_date))
+    code, field, message = await refused(
+        db, c, second.token, declare(second, "started", other_date)
+    )
     assert (code, field) == ("DUPLICATE_DECLARATION", ["input", "declarationType"])
+    # Another provider's declaration is named by its type only: its date is not yours.
+    assert "another lead provider" in message and date[:10] not in message, message
+    # The first provider's training finished on 2024-12-31: nothing after it is theirs.
+    start, end = await window(db, 2024, "retained-1")
+    after = max(start, dt.date(2025, 1, 2))
+    assert end is None or after <= end
+    late = dt.datetime.combine(after, dt.time(9), dt.UTC).isoformat()
+    retained = declare(first, "retained-1", late, evidenceHeld="training-event-attended")
+    code, field, message = await refused(db, c, first.token, retained)
+    assert (code, field) == ("DECLARATION_AFTER_TRAINING", ["input", "declarationDate"])
+    assert "2024-12-31" in message
     # Once the first provider voids it, the new provider may declare it.
     await void(c, first.token, ok["declaration"]["apiId"])
     moved = await create(c, second.token, declare(second, "started", other_date))

@@ -355,6 +355,17 @@ def _check_date(
             f"This participant withdrew on {withdrawn.isoformat()}: give a declaration date "
             "before the withdrawal.",
         )
+    # The closest training period may have finished before the day (deferred, moved on,
+    # or an induction outcome closed it): the participant no longer trained with you
+    # then, so nothing reached that day is yours to be paid for.
+    finished = training.period.finished_on
+    if finished is not None and day > finished:
+        raise Refusal(
+            "DECLARATION_AFTER_TRAINING",
+            "declarationDate",
+            f"This participant's training with you finished on {finished}: give a "
+            "declaration date on or before it.",
+        )
 
 
 def _check_zone(declaration_date: dt.datetime) -> None:
@@ -394,13 +405,21 @@ def _same(
     )
 
 
-def _duplicate(existing: pm.Declaration) -> Refusal:
+def _duplicate(existing: pm.Declaration, lead_provider_id: int) -> Refusal:
+    """Another provider's declaration is named by its type only: its date is theirs
+    (the caller may not see it when it falls outside the caller's own training)."""
+    own = existing.lead_provider_id == lead_provider_id
+    detail = (
+        f"already exists for this participant (yours, dated "
+        f"{_utc_day(existing.declaration_date)}): void it first if it is wrong, or "
+        if own
+        else "already exists for this participant (made by another lead provider): "
+    )
     return Refusal(
         "DUPLICATE_DECLARATION",
         "declarationType",
-        f"A {existing.declaration_type.value} declaration that is or will be paid already "
-        f"exists for this participant (dated {_utc_day(existing.declaration_date)}): void "
-        "it first if it is wrong, or declare another type.",
+        f"A {existing.declaration_type.value} declaration that is or will be paid "
+        f"{detail}declare another type.",
     )
 
 
@@ -476,9 +495,10 @@ async def create(
             "with their school yet: a declaration records the delivery partner, so make the "
             "partnership first.",
         )
-    if existing is not None:
-        raise _duplicate(existing)
+    # Frozen first: a refusal about a frozen cohort says nothing of other declarations.
     _check_not_frozen(training.contract_period, "participantId", clock.now)
+    if existing is not None:
+        raise _duplicate(existing, lead_provider_id)
     cohort = training.contract_period.year
     statement = await next_output_statement(session, lead_provider_id, cohort, clock.today)
     if statement is None:
@@ -513,7 +533,7 @@ async def create(
             raise Refusal(
                 "CONFLICT", "declarationType", "Declared at the same moment: try again."
             ) from None
-        raise _duplicate(winner) from None
+        raise _duplicate(winner, lead_provider_id) from None
     audit.record(
         session,
         viewer,
