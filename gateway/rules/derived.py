@@ -83,12 +83,16 @@ def training_status(period: TrainingStops) -> TrainingStatus:
     return TrainingStatus.ACTIVE
 
 
+def _withdrawal_wins(period: Any) -> sa.ColumnElement[bool]:
+    """SQL: the period's latest stop is a withdrawal (``training_status``'s first case)."""
+    withdrawn, deferred = period.withdrawn_at, period.deferred_at
+    return sa.and_(withdrawn.is_not(None), sa.or_(deferred.is_(None), withdrawn >= deferred))
+
+
 def training_status_condition(status: TrainingStatus) -> sa.ColumnElement[bool]:
     """SQL over ``training_periods`` true exactly when ``training_status`` gives ``status``."""
     withdrawn, deferred = TrainingPeriod.withdrawn_at, TrainingPeriod.deferred_at
-    withdrawn_wins = sa.and_(
-        withdrawn.is_not(None), sa.or_(deferred.is_(None), withdrawn >= deferred)
-    )
+    withdrawn_wins = _withdrawal_wins(TrainingPeriod)
     return {
         TrainingStatus.WITHDRAWN: withdrawn_wins,
         TrainingStatus.DEFERRED: sa.and_(deferred.is_not(None), ~withdrawn_wins),
@@ -153,13 +157,9 @@ def enrolment_participant_status_sql(
 
 def training_status_sql(period: Any) -> sa.ColumnElement[str]:
     """``training_status`` in SQL over a training period or an alias of one."""
-    withdrawn, deferred = period.withdrawn_at, period.deferred_at
     return sa.case(
-        (
-            sa.and_(withdrawn.is_not(None), sa.or_(deferred.is_(None), withdrawn >= deferred)),
-            TrainingStatus.WITHDRAWN.value,
-        ),
-        (deferred.is_not(None), TrainingStatus.DEFERRED.value),
+        (_withdrawal_wins(period), TrainingStatus.WITHDRAWN.value),
+        (period.deferred_at.is_not(None), TrainingStatus.DEFERRED.value),
         else_=TrainingStatus.ACTIVE.value,
     )
 
