@@ -618,7 +618,7 @@ async def test_no_resuming_a_participant_training_with_another_provider(
         },
     )
     ok(moved, "changeTrainingChoice")
-    await refuse(
+    error = await refuse(
         seeded_db,
         app_client,
         tokens[1],
@@ -627,6 +627,8 @@ async def test_no_resuming_a_participant_training_with_another_provider(
         "ACTIVE_WITH_ANOTHER_PROVIDER",
         "participantId",
     )
+    # The other provider's training is not the caller's to read: not even its date.
+    assert (TODAY - dt.timedelta(days=3)).isoformat() not in error["message"], error
 
 
 # -- change schedule ------------------------------------------------------------------------
@@ -723,11 +725,14 @@ async def test_schedule_refusals(app_client, seeded_db: Database, tokens) -> Non
         await call(app_client, tokens[1], WITHDRAW, ect.input(reason="OTHER")),
         "withdrawParticipant",
     )
+    # A schedule other than the current one, so only the withdrawal stands in the way
+    # (whichever participant this test was given).
+    other = "standard" if "extended" in ect.schedule else "extended"
     await no(
         ect,
         "ALREADY_WITHDRAWN",
         "participantId",
-        scheduleIdentifier=f"ecf-extended-{month}",
+        scheduleIdentifier=f"ecf-{other}-{month}",
     )
 
 
@@ -935,7 +940,7 @@ async def test_no_schedule_change_for_a_participant_who_left_or_trains_elsewhere
     )
     month = moving.schedule.rsplit("-", 1)[1]
     kind = "standard" if "extended" in moving.schedule else "extended"
-    await refuse(
+    error = await refuse(
         seeded_db,
         app_client,
         tokens[1],
@@ -944,6 +949,8 @@ async def test_no_schedule_change_for_a_participant_who_left_or_trains_elsewhere
         "TRAINING_ELSEWHERE_LATER",
         "participantId",
     )
+    # The other provider's training is not the caller's to read: not even its date.
+    assert (TODAY + dt.timedelta(days=7)).isoformat() not in error["message"], error
 
 
 # -- partnerships ----------------------------------------------------------------------------

@@ -328,7 +328,7 @@ async def resume(
         )
     elsewhere = await session.scalar(
         domain_read(
-            sa.select(trm.TrainingPeriod.started_on)
+            sa.select(trm.TrainingPeriod.id)
             .where(
                 trm.TrainingPeriod.teacher_id == p.teacher.id,
                 _same_type(old),
@@ -346,8 +346,10 @@ async def resume(
         raise Refusal(
             "ACTIVE_WITH_ANOTHER_PROVIDER",
             "participantId",
-            f"The participant has other training running from {elsewhere} (with another "
-            "lead provider or at another school): they cannot be resumed with you.",
+            # No date: the other training may be another provider's, which the caller
+            # may not read (the policy), so the refusal says only that it exists.
+            "The participant has other training running (with another lead provider or "
+            "at another school): they cannot be resumed with you.",
         )
     new = trm.TrainingPeriod(
         teacher_id=p.teacher.id,
@@ -600,7 +602,7 @@ async def change_schedule(
             )
     later = await session.scalar(
         domain_read(
-            sa.select(trm.TrainingPeriod.started_on)
+            sa.select(trm.TrainingPeriod.id)
             .where(
                 trm.TrainingPeriod.teacher_id == p.teacher.id,
                 _same_type(training),
@@ -614,8 +616,9 @@ async def change_schedule(
         raise Refusal(
             "TRAINING_ELSEWHERE_LATER",
             "participantId",
-            f"The participant is due to train elsewhere from {later}: their schedule with "
-            "you cannot change.",
+            # No date: the later training may be another provider's (see above).
+            "The participant is due to train elsewhere later: their schedule with you "
+            "cannot change.",
         )
 
     new_partnership_id = partnership.id if partnership is not None else None
