@@ -10,6 +10,7 @@ The full outside audit is tests/http_audit (CI runs it).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -332,7 +333,7 @@ async def test_a_10_mb_body_is_413(client) -> None:
 
 async def test_a_streamed_body_is_cut_at_the_limit(seeded_db: Database) -> None:
     """No Content-Length (chunked): reading stops once the limit is passed."""
-    settings = Settings(**{**seeded_db.settings.__dict__, "max_request_bytes": 1000})
+    settings = dataclasses.replace(seeded_db.settings, max_request_bytes=1000)
     app = create_app(settings, database=seeded_db)
     sent: list[int] = []
 
@@ -437,7 +438,7 @@ def _preflight(origin: str) -> dict[str, str]:
 
 
 async def test_cors_allows_only_listed_origins(seeded_db: Database) -> None:
-    settings = Settings(**{**seeded_db.settings.__dict__, "cors_allowed_origins": (ALLOWED,)})
+    settings = dataclasses.replace(seeded_db.settings, cors_allowed_origins=(ALLOWED,))
     app = create_app(settings, database=seeded_db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         allowed = await c.options("/graphql", headers=_preflight(ALLOWED))
