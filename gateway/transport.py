@@ -310,10 +310,8 @@ async def prepare(scope: Scope, receive: Receive, max_request_bytes: int) -> Exc
     """Check and read one request to /graphql; raises ``Refusal`` for anything the
     specification or our limits do not allow."""
     headers = Headers(scope=scope)
-    method: str = scope["method"]
-    check_method(method)
-    check_authorization(headers)
-    if method == "GET":
+    if scope["method"] == "GET":
+        check_authorization(headers)
         params = QueryParams(scope.get("query_string", b""))
         if "query" not in params:
             # Strawberry answers GraphiQL's page (Accept: text/html), or refuses the
@@ -322,9 +320,17 @@ async def prepare(scope: Scope, receive: Receive, max_request_bytes: int) -> Exc
         media_type = negotiate(headers.get("accept"))
         check_cross_site_get(headers)
         return Exchange(media_type, request_data(query_params(params)))
-    media_type = negotiate(headers.get("accept"))
-    check_content_type(headers.get("content-type"))
-    body = await read_body(scope, receive, max_request_bytes)
+    try:
+        check_method(scope["method"])
+        check_authorization(headers)
+        media_type = negotiate(headers.get("accept"))
+        check_content_type(headers.get("content-type"))
+        body = await read_body(scope, receive, max_request_bytes)
+    except Refusal as refusal:
+        # The body (or its rest) is still unread: the server closes the connection after
+        # the answer rather than keep it open while the client sends what nobody reads.
+        refusal.headers["Connection"] = "close"
+        raise
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -8,8 +8,16 @@ if (!base) {
   console.error('GATEWAY_URL is not set: expected e.g. http://127.0.0.1:8000');
   process.exit(2);
 }
-// Every request of the audit is bounded: a server that hangs fails the audit, not CI.
-const fetchFn = (url, init = {}) => fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+// Anonymous by default: the protocol needs no credentials ({ __typename } and the
+// introspection the audit asks for answer anonymous callers outside production).
+// AUDIT_TOKEN audits as a signed-in caller instead (e.g. if introspection is off for
+// anonymous callers). Every request is bounded: a server that hangs fails the audit.
+const token = process.env.AUDIT_TOKEN;
+const fetchFn = (url, init = {}) => {
+  const headers = new Headers(init.headers);
+  if (token) headers.set('authorization', `Bearer ${token}`);
+  return fetch(url, { ...init, headers, signal: AbortSignal.timeout(10_000) });
+};
 const results = await auditServer({ url: `${base}/graphql`, fetchFn });
 let failed = 0;
 for (const result of results) {
