@@ -1,4 +1,7 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz.
+
+What a request to /graphql must look like (methods, media types, sizes, CSRF) and the
+statuses it gets are gateway/transport.py's; this module runs the checked request."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -16,9 +20,10 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from gateway import transport
 from gateway.auth import policy
 from gateway.clock import Clock, SystemClock
 from gateway.context import Context, request_context
@@ -36,27 +41,41 @@ class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view inside our unit of work, with our error codes and orjson."""
 
     ide: IDE  # GraphiQL's page and files, set by create_app
+    request_adapter_class = transport.GatewayRequestAdapter
 
     def __init__(self, database: Database, settings: Settings, clock: Clock) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        # Queries over GET as the spec allows (mutations never: Strawberry refuses them).
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.database = database
         self.settings = settings
         self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Every HTTP request runs inside ``request_context``, which owns the session:
+        """The transport checks and reads the request first (a refusal opens no
+        session); then it runs inside ``request_context``, which owns the session:
         whatever Strawberry does with the request (execute, refuse, serve the IDE), the
         session is closed once the response has been sent."""
         if scope["type"] != "http":  # no subscriptions: nothing to upgrade to
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
+        request_id = uuid.uuid4().hex
+        try:
+            exchange = await transport.prepare(scope, receive, self.settings.max_request_bytes)
+        except transport.Refusal as refusal:
+            media_type = transport.refusal_media_type(scope)
+            await refusal.response(media_type, request_id)(scope, receive, send)
+            return
         authorization = Headers(scope=scope).get("authorization")
         async with request_context(
-            self.database, self.settings, authorization, uuid.uuid4().hex, self.clock
+            self.database, self.settings, authorization, request_id, self.clock
         ) as context:
             # Request.state is scope["state"]: how get_context and process_result find it.
-            scope.setdefault("state", {})["context"] = context
-            await super().__call__(scope, receive, send)
+            scope.setdefault("state", {}).update(context=context, exchange=exchange)
+            try:
+                response = await self.run(Request(scope, receive))
+            except HTTPException as e:  # Strawberry's refusals, as JSON with a code
+                response = transport.refusal_from(e).response(exchange.media_type, request_id)
+            await response(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -66,7 +85,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
         # sub-response Strawberry copies headers from, never a WebSocket.
         assert isinstance(response, Response)
         response.headers["X-Request-Id"] = context.request_id
+        request.state.sub_response = response  # process_result sets its status
         return context
+
+    async def parse_http_body(
+        self, request_adapter: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The parameters ``transport.prepare`` already read and checked."""
+        assert isinstance(request_adapter, transport.GatewayRequestAdapter)
+        return request_adapter.exchange.request_data
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -79,7 +106,16 @@ class GatewayGraphQL(GraphQL[Context, None]):
             )
         if result.extensions:
             response["extensions"] = result.extensions
+        state = request.state
+        transport.shape_result(state.exchange, result, response, state.sub_response)
         return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        return transport.create_response(self.encode_json(response_data), sub_response)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -126,8 +162,9 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # every method: the transport answers 405 itself
             *graphql.ide.routes(),
         ],
+        middleware=transport.cors_middleware(settings.cors_allowed_origins),
         lifespan=lifespan,
     )

@@ -36,6 +36,10 @@ def error_code(error: GraphQLError) -> str | None:
     if original is None or isinstance(original, GlobalIDValueError):
         # Parse and validation errors carry no exception; a malformed global id is input.
         return "BAD_USER_INPUT"
+    if isinstance(original, GraphQLError) and not error.path:
+        # Variables that do not coerce (e.g. null for an ID!) wrap graphql-core's own
+        # error and have no path: the request's input, refused before execution.
+        return "BAD_USER_INPUT"
     return None
 
 

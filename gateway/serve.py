@@ -115,6 +115,11 @@ def run(settings: Settings, host: str, port: int, reload: bool, found: Choices |
         reload=reload,
         log_level="info",
         access_log=False,
+        # h11, not httptools: httptools reads a request's headers whatever their size
+        # (a 16 MB Authorization header was read and answered); h11 refuses a request
+        # line and headers over MAX_HEADER_BYTES with a 400 and closes the connection.
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )
     server = uvicorn.Server(config)
     if reload:

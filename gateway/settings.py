@@ -46,6 +46,29 @@ def _check_url(name: str, url: str) -> str:
     return url
 
 
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.strip().isdigit() or int(raw) == 0:
+        raise SettingsError(f"{name} is {raw!r}: expected a whole number of bytes, e.g. {default}")
+    return int(raw)
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """Comma-separated origins, each scheme://host[:port] with no path (no "*": an
+    allow-list names every origin)."""
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        scheme, sep, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            raise SettingsError(
+                f"CORS_ALLOWED_ORIGINS has {origin!r}: expected origins such as "
+                "https://school.example.gov.uk, separated by commas"
+            )
+    return origins
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -60,6 +83,12 @@ class Settings:
     operations_dir: str = str(PROJECT_ROOT / "operations")
     max_page_size: int = 100
     lead_provider_max_page_size: int = 3000
+    max_request_bytes: int = 1024 * 1024
+    """The largest request body /graphql reads (413 above it)."""
+    max_header_bytes: int = 16 * 1024
+    """The most a request line and headers may take (``gateway serve``'s HTTP server)."""
+    cors_allowed_origins: tuple[str, ...] = ()
+    """Origins whose pages may call the graph from a browser (CORS); none by default."""
 
     @property
     def is_production(self) -> bool:
@@ -99,6 +128,9 @@ class Settings:
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
             graphiql_assets_dir=env.get("GRAPHIQL_ASSETS_DIR") or cls.graphiql_assets_dir,
             operations_dir=env.get("OPERATIONS_DIR") or cls.operations_dir,
+            max_request_bytes=_positive_int(env, "MAX_REQUEST_BYTES", cls.max_request_bytes),
+            max_header_bytes=_positive_int(env, "MAX_HEADER_BYTES", cls.max_header_bytes),
+            cors_allowed_origins=_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
         )
 
     def require_token_verification(self) -> None:

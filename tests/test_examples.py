@@ -17,7 +17,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -35,6 +34,8 @@ sys.path.insert(0, str(EXAMPLES))
 
 from gateway_client import client, execute  # noqa: E402
 from gql.transport.exceptions import TransportServerError  # noqa: E402
+
+from tests.live import serve  # noqa: E402
 
 
 def cli(*args: str, env: dict[str, str]) -> str:
@@ -77,31 +78,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         "JWT_SECRET": "",
     }
     cli("seed", "--scale", "0.01", "--seed", "5", "--today", "2026-11-29", env=env)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--port", "0"],
-        env={**os.environ, **env},
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        url, deadline = None, time.monotonic() + 60
-        while url is None and time.monotonic() < deadline:
-            line = process.stderr.readline()
-            assert line, "gateway serve exited before listening"
-            found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-            url = found and found.group(1)
-        assert url, "no banner within 60 s"
-        threading.Thread(target=process.stderr.read, daemon=True).start()  # keep draining
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(f"{url}/readyz", timeout=5)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.5)
+    with serve(env) as url:
         yield Gateway(f"{url}/graphql", env, sqlite3.connect(tmp / "gateway.db"))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 LP_PARTICIPANTS = """
