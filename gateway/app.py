@@ -1,13 +1,14 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+"""The Starlette application: /graphql (with GraphiQL), /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
 
 import orjson
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -16,15 +17,18 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.types import ExecutionResult
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
+from gateway import failures, observability
 from gateway.auth import policy
 from gateway.clock import Clock, SystemClock
 from gateway.context import Context, request_context
 from gateway.db import Database
 from gateway.errors import present_errors
 from gateway.ide import IDE
+from gateway.overload import ConcurrencyLimit
 from gateway.runtime import tune_gc
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
@@ -42,6 +46,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.database = database
         self.settings = settings
         self.clock = clock
+        self.limit = ConcurrencyLimit(
+            settings.max_concurrent_requests, settings.max_queued_requests
+        )
+        self.known_operations = observability.known_operations(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every HTTP request runs inside ``request_context``, which owns the session:
@@ -51,12 +59,25 @@ class GatewayGraphQL(GraphQL[Context, None]):
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
         authorization = Headers(scope=scope).get("authorization")
-        async with request_context(
-            self.database, self.settings, authorization, uuid.uuid4().hex, self.clock
-        ) as context:
-            # Request.state is scope["state"]: how get_context and process_result find it.
-            scope.setdefault("state", {})["context"] = context
-            await super().__call__(scope, receive, send)
+        record = observability.begin()
+        # Request.state is scope["state"]: how execute_operation and process_result find it.
+        scope.setdefault("state", {})["record"] = record
+        send = record.watch(send)
+        try:
+            async with (
+                self.limit.slot(),
+                request_context(
+                    self.database, self.settings, authorization, record.request_id, self.clock
+                ) as context,
+            ):
+                record.viewer(context.viewer)
+                scope["state"]["context"] = context
+                await super().__call__(scope, receive, send)
+        except failures.Overloaded as e:
+            record.error_codes.append(e.code)
+            await failures.refusal(e, record.request_id)(scope, receive, send)
+        finally:
+            observability.finish(record, self.known_operations)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -66,7 +87,35 @@ class GatewayGraphQL(GraphQL[Context, None]):
         # sub-response Strawberry copies headers from, never a WebSocket.
         assert isinstance(response, Response)
         response.headers["X-Request-Id"] = context.request_id
+        request.state.response = response  # process_result sets a 503's status on it
         return context
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        """Execute within ``REQUEST_TIMEOUT_SECONDS``. Past it the execution is cancelled:
+        SQLAlchemy drops the connection it was using, so its transaction is rolled back,
+        and the caller gets TIMEOUT."""
+        record: observability.RequestRecord = request.state.record
+        for data in request_data if isinstance(request_data, list) else [request_data]:
+            record.document(data.query, data.operation_name)
+        try:
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+        except TimeoutError:
+            timed_out = failures.timed_out()
+            result = ExecutionResult(
+                data=None, errors=[GraphQLError(timed_out.message, original_error=timed_out)]
+            )
+            return [result] * len(request_data) if isinstance(request_data, list) else result
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -74,9 +123,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             # list(): the response's "errors" is a list of any JSON (list[object]).
-            response["errors"] = list(
-                present_errors(result.errors, request.state.context.request_id)
-            )
+            presented = present_errors(result.errors, request.state.context.request_id)
+            response["errors"] = list(presented)
+            codes = [str(e.get("extensions", {}).get("code")) for e in presented]
+            request.state.record.error_codes.extend(codes)
+            if (unavailable := failures.http_status(codes)) is not None:
+                status, headers = unavailable
+                request.state.response.status_code = status
+                request.state.response.headers.update(headers)
         if result.extensions:
             response["extensions"] = result.extensions
         return response
@@ -99,7 +153,9 @@ def create_app(
     policy.check_colocation(settings)
     settings.require_token_verification()  # fail closed: no serving without a way to verify
     owns_database = database is None
-    database = database or Database(settings)
+    # PostgreSQL stops a statement at the request's time limit, too: the database does
+    # not go on working for a caller who has been told it timed out.
+    database = database or Database(settings, statement_timeout=settings.request_timeout_seconds)
 
     async def healthz(_: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
@@ -116,16 +172,20 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Only a serving process has a lifespan: tests building apps keep CPython's GC.
         tune_gc()
+        observability.log_to_stderr()
         yield
         if owns_database:
             await database.dispose()
 
     graphql = GatewayGraphQL(database, settings, clock or SystemClock())
+    observability.IN_FLIGHT.set_function(lambda: graphql.limit.running)
+    observability.QUEUED.set_function(lambda: graphql.limit.queued)
     graphql.ide = IDE(settings, database)
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", observability.metrics_endpoint(settings)),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *graphql.ide.routes(),
         ],
