@@ -153,9 +153,7 @@ def create_app(
     policy.check_colocation(settings)
     settings.require_token_verification()  # fail closed: no serving without a way to verify
     owns_database = database is None
-    # PostgreSQL stops a statement at the request's time limit, too: the database does
-    # not go on working for a caller who has been told it timed out.
-    database = database or Database(settings, statement_timeout=settings.request_timeout_seconds)
+    database = database or Database.serving(settings)
 
     async def healthz(_: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")

@@ -92,6 +92,13 @@ class Database:
             sync_session_class=RequestSession,
         )
 
+    @classmethod
+    def serving(cls, settings: Settings) -> Database:
+        """The databases of a serving process: on PostgreSQL every statement stops at the
+        request's time limit too, so the database does not go on working for a caller
+        who has been told it timed out."""
+        return cls(settings, statement_timeout=settings.request_timeout_seconds)
+
     def engine_for(self, domain: str) -> AsyncEngine:
         return self.engines[self.settings.url_for(domain)]
 

@@ -90,7 +90,7 @@ def present_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLF
             error.extensions = {
                 **(error.extensions or {}),
                 "code": code,
-                **failures.extensions(code),
+                **failures.extensions(code, request_id),
             }
         presented.append(error.formatted)
     return presented

@@ -128,10 +128,15 @@ def timed_out() -> RequestTimeout:
     )
 
 
-def extensions(code: str) -> dict[str, object]:
-    """What a retryable error adds to its ``extensions``."""
+def extensions(code: str, request_id: str) -> dict[str, object]:
+    """What a retryable error adds to its ``extensions`` (the request id matches the
+    log's line, as for an internal error)."""
     if code in RETRY_AFTER_SECONDS:
-        return {"retryable": True, "retryAfterSeconds": RETRY_AFTER_SECONDS[code]}
+        return {
+            "retryable": True,
+            "retryAfterSeconds": RETRY_AFTER_SECONDS[code],
+            "requestId": request_id,
+        }
     return {}
 
 
@@ -150,11 +155,7 @@ def refusal(error: GatewayError, request_id: str) -> JSONResponse:
         "errors": [
             {
                 "message": error.message,
-                "extensions": {
-                    "code": error.code,
-                    **extensions(error.code),
-                    "requestId": request_id,
-                },
+                "extensions": {"code": error.code, **extensions(error.code, request_id)},
             }
         ]
     }
