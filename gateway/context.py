@@ -125,4 +125,15 @@ async def request_context(
             now=(clock or SystemClock()).now(),
         )
     finally:
-        await session.close()
+        try:
+            await session.close()
+        except Exception as e:
+            # Rolling back on a connection the database dropped fails; SQLAlchemy has
+            # discarded that connection, and the response has been sent already.
+            if failures.classify(e) is None:
+                raise
+            log.warning(
+                "request %s: closing its session: %s (the database is not answering)",
+                request_id,
+                type(e).__name__,
+            )

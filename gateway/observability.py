@@ -112,6 +112,7 @@ class RequestRecord:
     status: int = 500  # until a response starts: an exception escaping the app is a 500
     error_codes: list[str] = field(default_factory=list)
     sql_statements: int = 0
+    _token: contextvars.Token[RequestRecord | None] | None = field(default=None, repr=False)
 
     def watch(self, send: Send) -> Send:
         """``send`` that also notes the response's status."""
@@ -156,13 +157,17 @@ def known_operations(settings: Settings) -> frozenset[str]:
 def begin() -> RequestRecord:
     """A record for a new request, which SQL statements run from now on count towards."""
     record = RequestRecord()
-    _current.set(record)
+    record._token = _current.set(record)
     return record
 
 
 def finish(record: RequestRecord, known: frozenset[str]) -> None:
-    """Log the request's line and add it to the metrics."""
+    """Log the request's line and add it to the metrics; statements from now on are not
+    the request's."""
     duration = time.perf_counter() - record.started
+    if record._token is not None:
+        _current.reset(record._token)
+        record._token = None
     label = record.operation if record.operation in known else "other"
     REQUESTS.labels(label, str(record.status)).inc()
     for code in record.error_codes:

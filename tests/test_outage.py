@@ -26,10 +26,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from gateway.app import create_app
-from gateway.auth import api_tokens
+from gateway.auth import api_tokens, policy
 from gateway.auth.jwt_tokens import mint_development_token
 from gateway.auth.viewer import Role
 from gateway.clock import FixedClock
+from gateway.context import request_context
 from gateway.db import Database
 from gateway.models import audit as am
 from gateway.models import payments as pm
@@ -264,3 +265,29 @@ async def test_database_outage_is_503_then_recovers_and_keeps_every_acknowledged
         assert len(set(adjustments)) == len(adjustments)
     finally:
         await remove_statement(seeded_db, statement_id)
+
+
+async def test_a_request_whose_connection_dropped_still_closes_cleanly(
+    seeded_db: Database,
+) -> None:
+    """The request's session is closed after its response was sent: a rollback on a
+    connection the database dropped must not turn into an exception there."""
+    url = make_url(seeded_db.settings.database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a dropped connection needs a database server: the PostgreSQL run covers it")
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    port = await proxy.start()
+    settings = Settings(
+        environment="test",
+        database_url=url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False),
+        jwt_secret=seeded_db.settings.jwt_secret,
+    )
+    database = Database(settings)
+    try:
+        async with request_context(database, settings, None, "dropped") as context:
+            statement = policy.system_read(sa.text("SELECT 1"), "a transaction under way")
+            assert await context.session.scalar(statement) == 1
+            await proxy.cut()
+    finally:
+        await proxy.close()
+        await database.dispose()
