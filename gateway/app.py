@@ -1,17 +1,18 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz.
+"""The Starlette application: /graphql (with GraphiQL), /healthz, /readyz and /metrics.
 
 What a request to /graphql must look like (methods, media types, sizes, CSRF) and the
 statuses it gets are gateway/transport.py's; this module runs the checked request."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -21,15 +22,16 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
-from gateway import transport
+from gateway import failures, observability, transport
 from gateway.auth import policy
 from gateway.clock import Clock, SystemClock
 from gateway.context import Context, request_context
 from gateway.db import Database
 from gateway.errors import present_errors
 from gateway.ide import IDE
+from gateway.overload import ConcurrencyLimit
 from gateway.runtime import tune_gc
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
@@ -49,6 +51,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.database = database
         self.settings = settings
         self.clock = clock
+        self.limit = ConcurrencyLimit(
+            settings.max_concurrent_requests, settings.max_queued_requests
+        )
+        self.known_operations = observability.known_operations(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The transport checks and reads the request first (a refusal opens no
@@ -58,24 +64,40 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":  # no subscriptions: nothing to upgrade to
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex
+        record = observability.begin()
+        # Request.state is scope["state"]: how get_context, execute_operation and
+        # process_result find the record, the context and the exchange.
+        scope.setdefault("state", {})["record"] = record
+        send = record.watch(send)
         try:
-            exchange = await transport.prepare(scope, receive, self.settings.max_request_bytes)
-        except transport.Refusal as refusal:
-            media_type = transport.refusal_media_type(scope)
-            await refusal.response(media_type, request_id)(scope, receive, send)
-            return
-        authorization = Headers(scope=scope).get("authorization")
-        async with request_context(
-            self.database, self.settings, authorization, request_id, self.clock
-        ) as context:
-            # Request.state is scope["state"]: how get_context and process_result find it.
-            scope.setdefault("state", {}).update(context=context, exchange=exchange)
             try:
-                response = await self.run(Request(scope, receive))
-            except HTTPException as e:  # Strawberry's refusals, as JSON with a code
-                response = transport.refusal_from(e).response(exchange.media_type, request_id)
-            await response(scope, receive, send)
+                exchange = await transport.prepare(scope, receive, self.settings.max_request_bytes)
+            except transport.Refusal as refusal:
+                record.error_codes.append(refusal.code)
+                media_type = transport.refusal_media_type(scope)
+                await refusal.response(media_type, record.request_id)(scope, receive, send)
+                return
+            authorization = Headers(scope=scope).get("authorization")
+            async with (
+                self.limit.slot(),
+                request_context(
+                    self.database, self.settings, authorization, record.request_id, self.clock
+                ) as context,
+            ):
+                record.viewer(context.viewer)
+                scope["state"].update(context=context, exchange=exchange)
+                try:
+                    response = await self.run(Request(scope, receive))
+                except HTTPException as e:  # Strawberry's refusals, as JSON with a code
+                    refused = transport.refusal_from(e)
+                    record.error_codes.append(refused.code)
+                    response = refused.response(exchange.media_type, record.request_id)
+                await response(scope, receive, send)
+        except failures.Overloaded as e:
+            record.error_codes.append(e.code)
+            await failures.refusal(e, record.request_id)(scope, receive, send)
+        finally:
+            observability.finish(record, self.known_operations)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -87,6 +109,33 @@ class GatewayGraphQL(GraphQL[Context, None]):
         response.headers["X-Request-Id"] = context.request_id
         request.state.sub_response = response  # process_result sets its status
         return context
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        """Execute within ``REQUEST_TIMEOUT_SECONDS``. Past it the execution is cancelled:
+        SQLAlchemy drops the connection it was using, so its transaction is rolled back,
+        and the caller gets TIMEOUT."""
+        record: observability.RequestRecord = request.state.record
+        for data in request_data if isinstance(request_data, list) else [request_data]:
+            record.document(data.query, data.operation_name)
+        try:
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+        except TimeoutError:
+            timed_out = failures.timed_out()
+            result = ExecutionResult(
+                data=None, errors=[GraphQLError(timed_out.message, original_error=timed_out)]
+            )
+            return [result] * len(request_data) if isinstance(request_data, list) else result
 
     async def parse_http_body(
         self, request_adapter: AsyncHTTPRequestAdapter
@@ -101,9 +150,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             # list(): the response's "errors" is a list of any JSON (list[object]).
-            response["errors"] = list(
-                present_errors(result.errors, request.state.context.request_id)
-            )
+            presented = present_errors(result.errors, request.state.context.request_id)
+            response["errors"] = list(presented)
+            codes = [str(e.get("extensions", {}).get("code")) for e in presented]
+            request.state.record.error_codes.extend(codes)
+            if (unavailable := failures.http_status(codes)) is not None:
+                status, headers = unavailable
+                request.state.sub_response.status_code = status
+                request.state.sub_response.headers.update(headers)
         if result.extensions:
             response["extensions"] = result.extensions
         state = request.state
@@ -135,7 +189,7 @@ def create_app(
     policy.check_colocation(settings)
     settings.require_token_verification()  # fail closed: no serving without a way to verify
     owns_database = database is None
-    database = database or Database(settings)
+    database = database or Database.serving(settings)
 
     async def healthz(_: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
@@ -152,16 +206,20 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Only a serving process has a lifespan: tests building apps keep CPython's GC.
         tune_gc()
+        observability.log_to_stderr()
         yield
         if owns_database:
             await database.dispose()
 
     graphql = GatewayGraphQL(database, settings, clock or SystemClock())
+    observability.IN_FLIGHT.set_function(lambda: graphql.limit.running)
+    observability.QUEUED.set_function(lambda: graphql.limit.queued)
     graphql.ide = IDE(settings, database)
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", observability.metrics_endpoint(settings)),
             Route("/graphql", graphql),  # every method: the transport answers 405 itself
             *graphql.ide.routes(),
         ],

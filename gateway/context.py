@@ -19,6 +19,7 @@ from functools import cached_property
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway import failures
 from gateway.auth import policy
 from gateway.auth.credentials import authenticate
 from gateway.auth.errors import AuthError, CredentialsUnchecked
@@ -108,7 +109,13 @@ async def request_context(
             error = e
         except Exception as e:  # never a trace to the caller; the session still closes
             log.error("credentials check failed [request %s]: %s", request_id, type(e).__name__)
-            error = CredentialsUnchecked("Credentials cannot be checked right now; try again.")
+            failure = failures.classify(e)
+            error = CredentialsUnchecked(
+                "Credentials cannot be checked right now"
+                + (" (the database is not answering)" if failure else "")
+                + "; try again in a few seconds.",
+                failure.code if failure else None,
+            )
         yield Context(
             settings=settings,
             session=session,
@@ -118,4 +125,15 @@ async def request_context(
             now=(clock or SystemClock()).now(),
         )
     finally:
-        await session.close()
+        try:
+            await session.close()
+        except Exception as e:
+            # Rolling back on a connection the database dropped fails; SQLAlchemy has
+            # discarded that connection, and the response has been sent already.
+            if failures.classify(e) is None:
+                raise
+            log.warning(
+                "request %s: closing its session: %s (the database is not answering)",
+                request_id,
+                type(e).__name__,
+            )

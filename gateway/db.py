@@ -31,7 +31,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, statement_timeout: float | None = None, **kwargs: Any) -> AsyncEngine:
+    """An engine for ``url``; on PostgreSQL, ``statement_timeout`` (seconds) bounds every
+    statement of its sessions (SQLite has no such setting)."""
     # Bound parameters (emails, names) never appear in exception messages or logs.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
@@ -51,6 +53,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connect_args = dict(kwargs.pop("connect_args", {}))
         server_settings = dict(connect_args.get("server_settings", {}))
         server_settings.setdefault("jit", "off")
+        if statement_timeout is not None:
+            server_settings.setdefault("statement_timeout", str(int(statement_timeout * 1000)))
         connect_args["server_settings"] = server_settings
         kwargs["connect_args"] = connect_args
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -63,11 +67,13 @@ def tables_of(domain: str) -> list[sa.Table]:
 class Database:
     """The engines for the configured URLs and a session factory that routes by domain."""
 
-    def __init__(self, settings: Settings, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, settings: Settings, statement_timeout: float | None = None, **engine_kwargs: Any
+    ) -> None:
         self.settings = settings
         urls = {*settings.distinct_urls(), settings.database_url}
         self.engines: dict[str, AsyncEngine] = {
-            url: create_engine(url, **engine_kwargs) for url in sorted(urls)
+            url: create_engine(url, statement_timeout, **engine_kwargs) for url in sorted(urls)
         }
         binds: dict[Any, AsyncEngine] = {}
         for domain in DOMAINS:
@@ -85,6 +91,13 @@ class Database:
             expire_on_commit=False,
             sync_session_class=RequestSession,
         )
+
+    @classmethod
+    def serving(cls, settings: Settings) -> Database:
+        """The databases of a serving process: on PostgreSQL every statement stops at the
+        request's time limit too, so the database does not go on working for a caller
+        who has been told it timed out."""
+        return cls(settings, statement_timeout=settings.request_timeout_seconds)
 
     def engine_for(self, domain: str) -> AsyncEngine:
         return self.engines[self.settings.url_for(domain)]

@@ -50,8 +50,28 @@ def present_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLF
     the caller only as "Internal server error." with code INTERNAL_SERVER_ERROR and the
     same request id, so a report can be matched to the log line.
     """
+    from gateway import failures  # failures' error classes build on GatewayError
+
     presented = []
     for error in errors:
+        if (failure := failures.classify(error.original_error)) is not None:
+            # A database outage or a cancelled statement: the caller may retry; the
+            # driver's message (SQL, addresses) is never shown.
+            log.warning(
+                "%s: %s at %s [request %s]",
+                failure.code,
+                type(error.original_error).__name__,
+                error.path,
+                request_id,
+            )
+            error = GraphQLError(
+                failure.message,
+                nodes=error.nodes,
+                path=error.path,
+                source=error.source,
+                positions=error.positions,
+                original_error=failure,
+            )
         code = error_code(error)
         if code is None:
             original = error.original_error
@@ -71,6 +91,10 @@ def present_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLF
                 extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
             )
         else:
-            error.extensions = {**(error.extensions or {}), "code": code}
+            error.extensions = {
+                **(error.extensions or {}),
+                "code": code,
+                **failures.extensions(code, request_id),
+            }
         presented.append(error.formatted)
     return presented

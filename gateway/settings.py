@@ -8,11 +8,13 @@ public key) must be given.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -46,15 +48,6 @@ def _check_url(name: str, url: str) -> str:
     return url
 
 
-def _positive_int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    if not raw.strip().isdigit() or int(raw) == 0:
-        raise SettingsError(f"{name} is {raw!r}: expected a whole number of bytes, e.g. {default}")
-    return int(raw)
-
-
 def _origins(raw: str) -> tuple[str, ...]:
     """Comma-separated origins, each scheme://host[:port] with no path (no "*": an
     allow-list names every origin)."""
@@ -67,6 +60,37 @@ def _origins(raw: str) -> tuple[str, ...]:
                 "https://school.example.gov.uk, separated by commas"
             )
     return origins
+
+
+N = TypeVar("N", int, float)
+
+
+def _positive(env: dict[str, str], name: str, default: N, kind: type[N], zero: bool = False) -> N:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or value < 0 or (value == 0 and not zero):
+        lowest = "0 or more" if zero else "more than 0"
+        what = "whole number" if kind is int else "number of seconds"
+        raise SettingsError(f"{name} is {raw!r}: expected a {what}, {lowest}")
+    return value
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated CIDR networks (empty: none)."""
+    networks = tuple(n.strip() for n in env[name].split(",") if n.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{name} holds {network!r}: expected networks such as 127.0.0.0/8,::1/128"
+            ) from None
+    return networks
 
 
 @dataclass(frozen=True)
@@ -89,6 +113,12 @@ class Settings:
     """The most a request line and headers may take (``gateway serve``'s HTTP server)."""
     cors_allowed_origins: tuple[str, ...] = ()
     """Origins whose pages may call the graph from a browser (CORS); none by default."""
+    # Failure behaviour and observability (gateway/failures.py, overload.py, observability.py).
+    request_timeout_seconds: float = 30.0
+    max_concurrent_requests: int = 10  # twice SQLAlchemy's default pool of 5 connections
+    max_queued_requests: int = 20
+    jwt_max_lifetime_seconds: int = 24 * 3600
+    metrics_allowed_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
 
     @property
     def is_production(self) -> bool:
@@ -128,9 +158,24 @@ class Settings:
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
             graphiql_assets_dir=env.get("GRAPHIQL_ASSETS_DIR") or cls.graphiql_assets_dir,
             operations_dir=env.get("OPERATIONS_DIR") or cls.operations_dir,
-            max_request_bytes=_positive_int(env, "MAX_REQUEST_BYTES", cls.max_request_bytes),
-            max_header_bytes=_positive_int(env, "MAX_HEADER_BYTES", cls.max_header_bytes),
+            max_request_bytes=_positive(env, "MAX_REQUEST_BYTES", cls.max_request_bytes, int),
+            max_header_bytes=_positive(env, "MAX_HEADER_BYTES", cls.max_header_bytes, int),
             cors_allowed_origins=_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
+            request_timeout_seconds=_positive(
+                env, "REQUEST_TIMEOUT_SECONDS", cls.request_timeout_seconds, float
+            ),
+            max_concurrent_requests=_positive(
+                env, "MAX_CONCURRENT_REQUESTS", cls.max_concurrent_requests, int
+            ),
+            max_queued_requests=_positive(
+                env, "MAX_QUEUED_REQUESTS", cls.max_queued_requests, int, zero=True
+            ),
+            jwt_max_lifetime_seconds=_positive(
+                env, "JWT_MAX_LIFETIME_SECONDS", cls.jwt_max_lifetime_seconds, int
+            ),
+            metrics_allowed_networks=_networks(env, "METRICS_ALLOWED_NETWORKS")
+            if "METRICS_ALLOWED_NETWORKS" in env
+            else cls.metrics_allowed_networks,
         )
 
     def require_token_verification(self) -> None:

@@ -146,5 +146,10 @@ async def test_database_down_during_sign_in_is_a_clean_error() -> None:
             headers={"Authorization": "Bearer ecf_lp_" + "x" * 43},
         )
     body = response.json()
-    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    # The database, not the caller, is at fault, and it may come back: a retryable 503.
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert body["errors"][0]["extensions"]["retryable"] is True
+    assert "database is not answering" in body["errors"][0]["message"]
     assert "nobody" not in response.text and "Traceback" not in response.text

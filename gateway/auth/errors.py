@@ -18,6 +18,12 @@ class ForbiddenError(AuthError):
 
 
 class CredentialsUnchecked(AuthError):
-    """Credentials could not be checked (e.g. the database is down): not the caller's fault."""
+    """Credentials could not be checked: not the caller's fault. SERVICE_UNAVAILABLE (or
+    TIMEOUT) when the database did not answer, which the caller may retry;
+    INTERNAL_SERVER_ERROR for anything else."""
 
     code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code or type(self).code

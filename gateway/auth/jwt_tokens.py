@@ -7,6 +7,7 @@ setting, so ``alg: none`` and algorithm confusion are refused by PyJWT itself.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -92,27 +93,57 @@ def decode(settings: Settings, token: str) -> Claims:
             "The token could not be verified: it is malformed, wrongly signed or uses an "
             "algorithm this service does not accept."
         ) from None
-    try:
-        role = Role(payload["role"])
-    except ValueError:
-        role = None
-    if role not in JWT_ROLES:
+    return _claims(settings, payload)
+
+
+MAX_ID = 2**31 - 1
+"""Organisation ids are 32-bit integers in the database."""
+
+
+def _claims(settings: Settings, payload: dict[str, Any]) -> Claims:
+    """The claims the gateway uses, each checked for its type: a correctly signed token
+    may still carry a claim of the wrong type (the identity provider's bug, or a key that
+    leaked), and that is a refused token, never a failure further in."""
+    exp, iat = payload["exp"], payload["iat"]
+    # PyJWT reads "exp": "123" as 123; the lifetime needs numbers (bool is an int too).
+    if not all(type(v) in (int, float) for v in (exp, iat)):
+        raise AuthError("The token's exp and iat claims must be numbers (seconds since 1970).")
+    lifetime = int(exp - iat)
+    if lifetime > settings.jwt_max_lifetime_seconds:
         raise AuthError(
-            "The token's role is not one of school_user, appropriate_body_user, admin, finance."
+            f"The token is valid for {lifetime} seconds (exp - iat); this service accepts "
+            f"tokens valid for at most {settings.jwt_max_lifetime_seconds} seconds: sign in "
+            "again for a shorter-lived token."
         )
-    ab_id = payload.get("appropriate_body_id")
-    if role is Role.SCHOOL_USER and not isinstance(payload.get("school_urn"), str):
-        raise AuthError("A school_user token needs a school_urn claim.")
-    if role is Role.APPROPRIATE_BODY_USER and not isinstance(ab_id, int):
+    role = payload["role"]
+    if not isinstance(role, str) or role not in {r.value for r in JWT_ROLES}:
         raise AuthError(
-            "An appropriate_body_user token needs an integer appropriate_body_id claim."
+            "The token's role must be one of the strings school_user, appropriate_body_user, "
+            "admin, finance."
         )
-    return Claims(
-        subject=str(payload["sub"]),
-        role=role,
-        school_urn=payload.get("school_urn") if role is Role.SCHOOL_USER else None,
-        appropriate_body_id=ab_id if role is Role.APPROPRIATE_BODY_USER else None,
+    if not isinstance(payload["sub"], str):
+        raise AuthError("The token's sub claim must be a string.")
+    claims = Claims(
+        subject=payload["sub"], role=Role(role), school_urn=None, appropriate_body_id=None
     )
+    if claims.role is Role.SCHOOL_USER:
+        urn = payload.get("school_urn")
+        if not isinstance(urn, str) or not (urn.isascii() and urn.isdigit() and len(urn) <= 8):
+            raise AuthError(
+                "A school_user token needs a school_urn claim: a string of digits, such as "
+                '"100001".'
+            )
+        return dataclasses.replace(claims, school_urn=urn)
+    if claims.role is Role.APPROPRIATE_BODY_USER:
+        body_id = payload.get("appropriate_body_id")
+        # bool is an int in Python, and JSON's true must not read as body 1.
+        if type(body_id) is not int or not 1 <= body_id <= MAX_ID:
+            raise AuthError(
+                "An appropriate_body_user token needs an appropriate_body_id claim: an integer "
+                f"from 1 to {MAX_ID}, such as 12."
+            )
+        return dataclasses.replace(claims, appropriate_body_id=body_id)
+    return claims
 
 
 def mint_development_token(

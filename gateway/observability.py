@@ -1,0 +1,223 @@
+"""One structured log line and a set of Prometheus metrics per GraphQL request.
+
+The log line (logger ``gateway.requests``, one JSON object per line) holds the request
+id (also in the ``X-Request-Id`` header and in every error's ``extensions.requestId``),
+the viewer's role and organisation id, the operation's name and the SHA-256 of its
+document, the duration, the HTTP status, the error codes and the number of SQL
+statements. It never holds the Authorization header, the variables or the document
+itself: those may carry tokens, emails and dates of birth.
+
+Metrics (``prometheus_client``) are served at ``/metrics`` to the networks in
+``METRICS_ALLOWED_NETWORKS`` (loopback by default). The operation label is the name of
+one of the documents under ``operations/`` or ``other``: a name the client chose would
+let any client grow the metrics without bound.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import ipaddress
+import logging
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import Message, Scope, Send
+
+from gateway.auth.viewer import Viewer
+from gateway.settings import Settings
+
+log = logging.getLogger("gateway.requests")
+
+REGISTRY = CollectorRegistry()
+"""The gateway's own metrics (not the process-wide default registry, so that apps built
+by tests do not register the same metric twice)."""
+
+REQUESTS = Counter(
+    "gateway_graphql_requests",
+    "GraphQL requests answered, by operation (a documented one or 'other') and HTTP status.",
+    ["operation", "status"],
+    registry=REGISTRY,
+)
+ERRORS = Counter(
+    "gateway_graphql_errors",
+    "Errors in GraphQL responses, by extensions.code.",
+    ["code"],
+    registry=REGISTRY,
+)
+DURATION = Histogram(
+    "gateway_graphql_request_duration_seconds",
+    "Time from receiving a GraphQL request to sending its response.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+SQL_STATEMENTS = Histogram(
+    "gateway_graphql_sql_statements",
+    "SQL statements one GraphQL request executed.",
+    buckets=(0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89),
+    registry=REGISTRY,
+)
+IN_FLIGHT = Gauge(
+    "gateway_graphql_requests_running",
+    "GraphQL requests this process is executing now.",
+    registry=REGISTRY,
+)
+QUEUED = Gauge(
+    "gateway_graphql_requests_queued",
+    "GraphQL requests waiting for a slot (MAX_CONCURRENT_REQUESTS).",
+    registry=REGISTRY,
+)
+
+_current: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
+    "gateway_request_record", default=None
+)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _count_statement(*_: Any) -> None:
+    # SQLAlchemy runs this in a greenlet that shares the request task's context.
+    record = _current.get()
+    if record is not None:
+        record.sql_statements += 1
+
+
+@dataclass
+class RequestRecord:
+    """What the log line and the metrics say about one request."""
+
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started: float = field(default_factory=time.perf_counter)
+    role: str | None = None
+    organisation_id: int | None = None
+    operation: str | None = None
+    document_sha256: str | None = None
+    status: int = 500  # until a response starts: an exception escaping the app is a 500
+    error_codes: list[str] = field(default_factory=list)
+    sql_statements: int = 0
+    _token: contextvars.Token[RequestRecord | None] | None = field(default=None, repr=False)
+
+    def watch(self, send: Send) -> Send:
+        """``send`` that also notes the response's status."""
+
+        async def watched(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.status = message["status"]
+            await send(message)
+
+        return watched
+
+    def viewer(self, viewer: Viewer | None) -> None:
+        if viewer is not None:
+            self.role = viewer.role.value
+            self.organisation_id = (
+                viewer.school_id or viewer.appropriate_body_id or viewer.lead_provider_id
+            )
+
+    def document(self, query: str | None, operation_name: str | None) -> None:
+        if query is None:
+            return
+        self.document_sha256 = hashlib.sha256(query.encode()).hexdigest()
+        self.operation = operation_name or _first_operation_name(query)
+
+
+_OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)", re.M)
+
+
+def _first_operation_name(query: str) -> str | None:
+    match = _OPERATION.search(query)
+    return match.group(1) if match else None
+
+
+def known_operations(settings: Settings) -> frozenset[str]:
+    """The names of the documents under ``operations/``: the only operation labels."""
+    names = set()
+    for path in Path(settings.operations_dir).glob("*/*.graphql"):
+        names.update(_OPERATION.findall(path.read_text()))
+    return frozenset(names)
+
+
+def begin() -> RequestRecord:
+    """A record for a new request, which SQL statements run from now on count towards."""
+    record = RequestRecord()
+    record._token = _current.set(record)
+    return record
+
+
+def finish(record: RequestRecord, known: frozenset[str]) -> None:
+    """Log the request's line and add it to the metrics; statements from now on are not
+    the request's."""
+    duration = time.perf_counter() - record.started
+    if record._token is not None:
+        _current.reset(record._token)
+        record._token = None
+    label = record.operation if record.operation in known else "other"
+    REQUESTS.labels(label, str(record.status)).inc()
+    for code in record.error_codes:
+        ERRORS.labels(code).inc()
+    DURATION.observe(duration)
+    SQL_STATEMENTS.observe(record.sql_statements)
+    line = {
+        "event": "graphql_request",
+        "request_id": record.request_id,
+        "role": record.role,
+        "organisation_id": record.organisation_id,
+        "operation": record.operation,
+        "document_sha256": record.document_sha256,
+        "duration_ms": round(duration * 1000, 1),
+        "status": record.status,
+        "error_codes": record.error_codes,
+        "sql_statements": record.sql_statements,
+    }
+    log.info(orjson.dumps(line).decode())
+
+
+def log_to_stderr() -> None:
+    """In a serving process, print the request lines as they are: one JSON object per
+    line on standard error (uvicorn configures only its own loggers)."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+def metrics_endpoint(settings: Settings) -> Any:
+    """``/metrics`` for clients in ``METRICS_ALLOWED_NETWORKS``; 404 for everyone else
+    (nothing tells an outside caller that there is anything here)."""
+    networks = [ipaddress.ip_network(n, strict=False) for n in settings.metrics_allowed_networks]
+
+    def allowed(scope: Scope) -> bool:
+        client = scope.get("client")
+        if not client:
+            return False
+        try:
+            address = ipaddress.ip_address(client[0])
+        except ValueError:
+            return False
+        return any(address in network for network in networks)
+
+    async def metrics(request: Request) -> Response:
+        if not allowed(request.scope):
+            return PlainTextResponse("Not Found", status_code=404)
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
