@@ -96,6 +96,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         except failures.Overloaded as e:
             record.error_codes.append(e.code)
             await failures.refusal(e, record.request_id)(scope, receive, send)
+        except Exception as e:
+            # A bug outside GraphQL execution (whose errors present_errors masks): logged
+            # with its traceback and the request id, answered as JSON with that id, never
+            # Starlette's plain-text page or the exception's text.
+            log.error("unexpected %s [request %s]", type(e).__name__, record.request_id, exc_info=e)
+            record.error_codes.append("INTERNAL_SERVER_ERROR")
+            if not record.responded:
+                await failures.internal_error(record.request_id)(scope, receive, send)
         finally:
             observability.finish(record, self.known_operations)
 

@@ -160,3 +160,17 @@ def refusal(error: GatewayError, request_id: str) -> JSONResponse:
         ]
     }
     return JSONResponse(body, status_code=status, headers={**headers, "X-Request-Id": request_id})
+
+
+def internal_error(request_id: str) -> JSONResponse:
+    """An unexpected failure outside GraphQL execution: HTTP 500 with the same stable
+    message and code as an unexpected error inside it, and the request id of its log line."""
+    body = {
+        "errors": [
+            {
+                "message": "Internal server error.",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            }
+        ]
+    }
+    return JSONResponse(body, status_code=500, headers={"X-Request-Id": request_id})

@@ -110,6 +110,7 @@ class RequestRecord:
     operation: str | None = None
     document_sha256: str | None = None
     status: int = 500  # until a response starts: an exception escaping the app is a 500
+    responded: bool = False  # a response has started: too late to answer anything else
     error_codes: list[str] = field(default_factory=list)
     sql_statements: int = 0
     _token: contextvars.Token[RequestRecord | None] | None = field(default=None, repr=False)
@@ -120,6 +121,7 @@ class RequestRecord:
         async def watched(message: Message) -> None:
             if message["type"] == "http.response.start":
                 self.status = message["status"]
+                self.responded = True
             await send(message)
 
         return watched

@@ -225,3 +225,33 @@ async def test_postgresql_stops_statements_at_the_time_limit(seeded_db: Database
         assert failure is not None and failure.code == "TIMEOUT"
     finally:
         await database.dispose()
+
+
+async def test_a_bug_outside_execution_is_a_json_500_with_the_request_id(
+    seeded_db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failure after the request was read and before GraphQL execution answers (here
+    the response shaping breaks) reaches the caller as the masked error, with the id of
+    the log line that holds the traceback, not Starlette's plain-text page."""
+    from gateway import transport
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(transport, "shape_result", broken)
+    app = create_app(seeded_db.settings, database=seeded_db)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+        base_url="http://gateway.test",
+    ) as client:
+        response = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/json")
+    (error,) = response.json()["errors"]
+    assert error["message"] == "Internal server error."
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    request_id = error["extensions"]["requestId"]
+    assert response.headers["X-Request-Id"] == request_id
+    assert "secret internals" not in response.text
+    logged = [r for r in caplog.records if request_id in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
