@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import orjson
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -27,6 +28,7 @@ from gateway.errors import present_errors
 from gateway.ide import IDE
 from gateway.runtime import tune_gc
 from gateway.schema import schema
+from gateway.server_timing import ServerTiming, count_statements
 from gateway.settings import Settings, get_settings
 
 log = logging.getLogger("gateway")
@@ -122,7 +124,12 @@ def create_app(
 
     graphql = GatewayGraphQL(database, settings, clock or SystemClock())
     graphql.ide = IDE(settings, database)
+    middleware = []
+    if settings.server_timing and not settings.is_production:
+        count_statements(database)
+        middleware.append(Middleware(ServerTiming))
     return Starlette(
+        middleware=middleware,
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),

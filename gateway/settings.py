@@ -46,6 +46,12 @@ def _check_url(name: str, url: str) -> str:
     return url
 
 
+def _on_off(name: str, value: str) -> bool:
+    if value.lower() not in ("on", "off"):
+        raise SettingsError(f"{name} is {value!r}: expected on or off")
+    return value.lower() == "on"
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -60,6 +66,7 @@ class Settings:
     operations_dir: str = str(PROJECT_ROOT / "operations")
     max_page_size: int = 100
     lead_provider_max_page_size: int = 3000
+    server_timing: bool = False  # Server-Timing on responses (gateway/server_timing.py)
 
     @property
     def is_production(self) -> bool:
@@ -85,6 +92,13 @@ class Settings:
             for d in DOMAINS
             if env.get(f"{d.upper()}_DATABASE_URL")
         }
+        server_timing = _on_off("GATEWAY_SERVER_TIMING", env.get("GATEWAY_SERVER_TIMING", "off"))
+        if server_timing and environment == "production":
+            # It tells any caller how many statements a request ran and how long they took.
+            raise SettingsError(
+                "GATEWAY_SERVER_TIMING=on is for development and benchmarks: production "
+                "refuses it (unset it or set it to off)"
+            )
         jwt_secret = env.get("JWT_SECRET") or None
         public_key_file = env.get("JWT_PUBLIC_KEY_FILE")
         jwt_public_key = Path(public_key_file).read_text() if public_key_file else None
@@ -99,6 +113,7 @@ class Settings:
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
             graphiql_assets_dir=env.get("GRAPHIQL_ASSETS_DIR") or cls.graphiql_assets_dir,
             operations_dir=env.get("OPERATIONS_DIR") or cls.operations_dir,
+            server_timing=server_timing,
         )
 
     def require_token_verification(self) -> None:
