@@ -134,7 +134,17 @@ async def measure_case(
         matches = not found
         row["reference"] = {"path": str(reference.path.relative_to(ROOT)), "matches": matches}
         if found:
-            row["note"] = "reference MISMATCH: " + "; ".join(found)
+            # Both sides kept, to see why: a mismatch is what the reference's author fixes.
+            kept = args.out / "load-mismatches"
+            kept.mkdir(parents=True, exist_ok=True)
+            stem = f"{case.folder}.{case.name}"
+            (kept / f"{stem}.gateway.json").write_bytes(
+                orjson.dumps(data, option=orjson.OPT_INDENT_2)
+            )
+            (kept / f"{stem}.reference.json").write_bytes(
+                orjson.dumps(orjson.loads(text), option=orjson.OPT_INDENT_2)
+            )
+            row["note"] = f"reference MISMATCH ({kept}/{stem}.*.json): " + "; ".join(found)
             row["failed"] = True
         else:
             row["note"] = "reference matches"
