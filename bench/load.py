@@ -331,13 +331,22 @@ async def mode_memory(args: argparse.Namespace, url: str) -> tuple[str, dict, bo
         "second_half_slope_mb_per_minute": round(slope * 60 / 1024, 2),
         "server_peak_rss_mb": round(peak / 1024, 1),
     }
+    headings = [
+        "RSS MB at start",
+        "max, first half",
+        "max, second half",
+        "at end",
+        "second half: growth MB",
+        "slope MB/min",
+        "process peak (VmHWM)",
+    ]
     lines = [
         f"{result['requests']:,} requests ({result['failures']} failed), {args.clients} clients, "
         f"{samples[-1][0] / 60:.1f} minutes; RSS sampled every {args.sample_seconds} s",
         "",
-        "| " + " | ".join(summary) + " |",
-        "|" + " ---: |" * len(summary),
-        "| " + " | ".join(str(v) for v in summary.values()) + " |",
+        "| " + " | ".join(headings) + " |",
+        "|" + " ---: |" * len(headings),
+        "| " + " | ".join(str(v) for v in list(summary.values())[2:]) + " |",
         "",
         "| seconds | RSS MB |",
         "| ---: | ---: |",
