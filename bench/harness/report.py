@@ -24,6 +24,7 @@ def operations_table(rows: list[dict[str, Any]]) -> str:
         "median ms @C",
         "p99 ms @C",
         "req/s @C",
+        "@C ÷ alone",
         "SQL",
         "KB",
         "peak RSS MB",
@@ -46,6 +47,9 @@ def operations_table(rows: list[dict[str, Any]]) -> str:
             _n(conc and conc["median_ms"], 1),
             _n(conc and conc["p99_ms"], 1),
             _n(conc and conc["requests_per_second"], 1),
+            f"{conc['requests_per_second'] / seq['requests_per_second']:.2f}×"
+            if seq and conc and seq["requests_per_second"]
+            else DASH,
             _n(row.get("statements")),
             _n(row["bytes"] / 1024, 1) if row.get("bytes") else DASH,
             _n(row["peak_rss_kb"] / 1024) if row.get("peak_rss_kb") else DASH,
