@@ -117,7 +117,7 @@ async def measure_case(
     --clients; a row of the table."""
     row: dict[str, Any] = {"document": case.key, "variables": case.variables}
     if case.skipped:
-        return {**row, "note": case.skipped}
+        return {**row, "note": case.skipped, "skipped": True}
     client = Client(http, case.document, case.variables, creds.tokens[case.folder])
     warm, response = await client.send()  # also warms the server's caches
     row.update(statements=warm.statements, bytes=warm.size)
@@ -160,9 +160,10 @@ async def measure_case(
         # Wall time of the gateway's requests only (the reference's runs excluded).
         elapsed = sum(s.seconds for s in gateway)
         failures = [s for s in gateway if s.error]
-        row["sequential"] = summarise(
-            [s.seconds for s in gateway], elapsed, len(failures)
-        ).as_dict()
+        if gateway:
+            row["sequential"] = summarise(
+                [s.seconds for s in gateway], elapsed, len(failures)
+            ).as_dict()
         if args.concurrent_requests:
             samples, wall = await concurrently(client.send, args.concurrent_requests, args.clients)
             failures += [s for s in samples if s.error]
@@ -176,7 +177,7 @@ async def measure_case(
     if failures:
         row["note"] = f"{len(failures)} failed: {failures[0].error}"
         row["failed"] = True
-    if matches and limit:
+    if matches and limit and gateway:
         ref_summary = summarise(limit, sum(limit))
         row["reference"].update(
             median_ms=round(ref_summary.median_ms, 2),
@@ -222,7 +223,9 @@ async def mode_operations(args: argparse.Namespace, url: str) -> tuple[str, dict
         rows = []
         for case in cases(creds.choices, args.only, args.first):
             if deadline.passed:
-                rows.append({"document": case.key, "note": "not run: --max-seconds reached"})
+                rows.append(
+                    {"document": case.key, "note": "--max-seconds reached", "skipped": True}
+                )
                 continue
             _say(f"  {case.key}")
             rows.append(await measure_case(case, creds, server, http, refs, args))

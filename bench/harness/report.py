@@ -33,7 +33,7 @@ def operations_table(rows: list[dict[str, Any]]) -> str:
         "note",
     ]
     lines = ["| " + " | ".join(head) + " |", "| --- " + "| ---: " * (len(head) - 2) + "| --- |"]
-    skipped = [row for row in rows if "sequential" not in row and not row.get("failed")]
+    skipped = [row for row in rows if row.get("skipped")]
     for row in rows:
         if row in skipped:
             continue
@@ -53,7 +53,7 @@ def operations_table(rows: list[dict[str, Any]]) -> str:
             _n(row.get("statements")),
             _n(row["bytes"] / 1024, 1) if row.get("bytes") else DASH,
             _n(row["peak_rss_kb"] / 1024) if row.get("peak_rss_kb") else DASH,
-            _n(ref["median_ms"], 1) if ref_ok else DASH,
+            _n(ref.get("median_ms"), 1) if ref_ok else DASH,
             f"{ref['ratio']:.1f}×" if ref_ok and ref.get("ratio") else DASH,
             row.get("note", ""),
         ]
