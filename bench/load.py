@@ -72,7 +72,7 @@ from bench.harness.measure import (  # noqa: E402
     concurrently,
     summarise,
 )
-from bench.harness.reference import References, differences  # noqa: E402
+from bench.harness.reference import Reference, References, differences  # noqa: E402
 from bench.harness.server import Server, ServerError  # noqa: E402
 
 DEFAULT_TODAY = dt.date(2026, 11, 29)  # the tests' seed date: same data as every run
@@ -105,6 +105,34 @@ class Deadline:
         return time.monotonic() > self.ends
 
 
+async def check_reference(
+    case: Case,
+    data: Any,
+    reference: Reference,
+    refs: References,
+    out: Path,
+    row: dict[str, Any],
+) -> bool:
+    """Whether the reference builds the gateway's response (parsed JSON equal); says so
+    in ``row``, and keeps both sides under ``out`` when not, to see why."""
+    _, text = await refs.run(reference)
+    found = differences(data, orjson.loads(text))
+    row["reference"] = {"path": str(reference.path.relative_to(ROOT)), "matches": not found}
+    if not found:
+        row["note"] = "reference matches"
+        return True
+    kept = out / "load-mismatches"
+    kept.mkdir(parents=True, exist_ok=True)
+    stem = f"{case.folder}.{case.name}"
+    (kept / f"{stem}.gateway.json").write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    (kept / f"{stem}.reference.json").write_bytes(
+        orjson.dumps(orjson.loads(text), option=orjson.OPT_INDENT_2)
+    )
+    row["note"] = f"reference MISMATCH ({kept}/{stem}.*.json): " + "; ".join(found)
+    row["failed"] = True
+    return False
+
+
 async def measure_case(
     case: Case,
     creds: Credentials,
@@ -125,29 +153,12 @@ async def measure_case(
         return {**row, "note": f"error: {warm.error}", "failed": True}
     data = orjson.loads(response.content)["data"]
 
-    values = {**case.variables, **creds.scope, "today": dt.date.today()}
+    # "today" as the server's clock has it (gateway/clock.py: the UTC date).
+    values = {**case.variables, **creds.scope, "today": dt.datetime.now(dt.UTC).date()}
     reference = refs.find(case.folder, case.name, values)
     matches = False
     if reference is not None:
-        _, text = await refs.run(reference)
-        found = differences(data, orjson.loads(text))
-        matches = not found
-        row["reference"] = {"path": str(reference.path.relative_to(ROOT)), "matches": matches}
-        if found:
-            # Both sides kept, to see why: a mismatch is what the reference's author fixes.
-            kept = args.out / "load-mismatches"
-            kept.mkdir(parents=True, exist_ok=True)
-            stem = f"{case.folder}.{case.name}"
-            (kept / f"{stem}.gateway.json").write_bytes(
-                orjson.dumps(data, option=orjson.OPT_INDENT_2)
-            )
-            (kept / f"{stem}.reference.json").write_bytes(
-                orjson.dumps(orjson.loads(text), option=orjson.OPT_INDENT_2)
-            )
-            row["note"] = f"reference MISMATCH ({kept}/{stem}.*.json): " + "; ".join(found)
-            row["failed"] = True
-        else:
-            row["note"] = "reference matches"
+        matches = await check_reference(case, data, reference, refs, args.out, row)
 
     gateway: list[Sample] = []
     limit: list[float] = []

@@ -76,6 +76,11 @@ class References:
         await self.engine.dispose()
 
 
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _kind(value: Any) -> str:
     """JSON's kinds: 1 and 1.0 are one number, but True is not 1."""
     if isinstance(value, bool):
@@ -103,7 +108,7 @@ def differences(expected: Any, actual: Any, path: str = "data", limit: int = 5) 
             for i, (x, y) in enumerate(zip(a, b, strict=False)):
                 walk(x, y, f"{where}[{i}]")
         elif a != b or _kind(a) != _kind(b):
-            out.append(f"{where}: gateway {a!r}, reference {b!r}")
+            out.append(f"{where}: gateway {_short(a)}, reference {_short(b)}")
 
     walk(expected, actual, path)
     return out
