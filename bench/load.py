@@ -402,15 +402,11 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _stop_on_sigterm() -> None:
-    # SIGTERM unwinds like Ctrl-C, so the server is stopped on the way out.
-    def handler(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-
-
 async def main_async(args: argparse.Namespace) -> int:
+    # SIGTERM cancels the run like Ctrl-C does, so the server is stopped on the way out.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     args.scale = args.scale or [0.1]
     with tempfile.TemporaryDirectory(prefix="load-bench-", dir="/tmp") as directory:
         urls = args.database_url or [
@@ -435,8 +431,12 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    _stop_on_sigterm()
-    return asyncio.run(main_async(parser().parse_args()))
+    args = parser().parse_args()
+    try:
+        return asyncio.run(main_async(args))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("bench/load.py: interrupted; the server was stopped", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
