@@ -274,8 +274,9 @@ async def mode_scales(args: argparse.Namespace, urls: list[str]) -> tuple[str, d
         prepared_all.append(prepared)
         results.append({"scale": scale, "rows": rows})
     lines = [
-        "| document | scale | median ms | × first scale | reference ms | reference × first scale |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| document | scale | median ms | × first scale | reference ms | reference × first scale"
+        " | × reference | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for i, key in enumerate(r["document"] for r in results[0]["rows"]):
         first_seq = results[0]["rows"][i].get("sequential")
@@ -292,7 +293,8 @@ async def mode_scales(args: argparse.Namespace, urls: list[str]) -> tuple[str, d
             lines.append(
                 f"| `{key}` | {result['scale']} | {report._n(seq and seq['median_ms'], 1)} | "
                 f"{report._n(ratio, 2)}× | {report._n(ref.get('median_ms'), 1)} | "
-                f"{report._n(ref_ratio, 2)}× |"
+                f"{report._n(ref_ratio, 2)}× | {report._n(ref.get('ratio'), 1)}× | "
+                f"{row.get('note', '')} |"
             )
     failed = any(r.get("failed") for result in results for r in result["rows"])
     info = run_info(args, prepared_all)
