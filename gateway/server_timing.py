@@ -48,12 +48,20 @@ def _after(conn: Any, *_: Any) -> None:
         tally.seconds += time.perf_counter() - started.pop()
 
 
+def _failed(context: Any) -> None:
+    """A statement that raised was sent too; and its start must not stay behind for the
+    connection's next statement to pop."""
+    if context.connection is not None:
+        _after(context.connection)
+
+
 def count_statements(database: Database) -> None:
     """Listen to every engine of ``database`` (once per engine)."""
     for engine in database.engines.values():
         if not event.contains(engine.sync_engine, "before_cursor_execute", _before):
             event.listen(engine.sync_engine, "before_cursor_execute", _before)
             event.listen(engine.sync_engine, "after_cursor_execute", _after)
+            event.listen(engine.sync_engine, "handle_error", _failed)
 
 
 def header(tally: Tally, elapsed: float) -> bytes:
