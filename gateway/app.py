@@ -64,7 +64,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":  # no subscriptions: nothing to upgrade to
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
-        record = observability.begin()
+        # Server-Timing only outside production (settings refuse it there).
+        record = observability.begin(self.settings.server_timing)
         # Request.state is scope["state"]: how get_context, execute_operation and
         # process_result find the record, the context and the exchange.
         scope.setdefault("state", {})["record"] = record

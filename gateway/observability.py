@@ -92,11 +92,28 @@ _current: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _count_statement(*_: Any) -> None:
+def _count_statement(conn: Any, *_: Any) -> None:
     # SQLAlchemy runs this in a greenlet that shares the request task's context.
     record = _current.get()
     if record is not None:
         record.sql_statements += 1
+        conn.info.setdefault("gateway_statement_started", []).append(time.perf_counter())
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _time_statement(conn: Any, *_: Any) -> None:
+    record = _current.get()
+    started = conn.info.get("gateway_statement_started")
+    if record is not None and started:
+        record.sql_seconds += time.perf_counter() - started.pop()
+
+
+@event.listens_for(Engine, "handle_error")
+def _failed_statement(context: Any) -> None:
+    """A statement that raised was sent and waited for too; and its start must not stay
+    behind for the connection's next statement."""
+    if context.connection is not None:
+        _time_statement(context.connection)
 
 
 @dataclass
@@ -113,6 +130,8 @@ class RequestRecord:
     responded: bool = False  # a response has started: too late to answer anything else
     error_codes: list[str] = field(default_factory=list)
     sql_statements: int = 0
+    sql_seconds: float = 0.0
+    server_timing: bool = False  # GATEWAY_SERVER_TIMING: tell the caller the SQL it cost
     _token: contextvars.Token[RequestRecord | None] | None = field(default=None, repr=False)
 
     def watch(self, send: Send) -> Send:
@@ -122,9 +141,25 @@ class RequestRecord:
             if message["type"] == "http.response.start":
                 self.status = message["status"]
                 self.responded = True
+                if self.server_timing:
+                    headers = [*message.get("headers", []), (b"server-timing", self.timing())]
+                    message = {**message, "headers": headers}
             await send(message)
 
         return watched
+
+    def timing(self) -> bytes:
+        """``Server-Timing`` (bench/load.py reads it from outside the process): the SQL
+        statements sent so far and the time waited for them, and the time to the first
+        byte. BEGIN and ROLLBACK are not cursor executions and are not counted.
+
+            Server-Timing: sql;dur=12.3;desc="5 statements", app;dur=45.6
+        """
+        elapsed = time.perf_counter() - self.started
+        return (
+            f'sql;dur={self.sql_seconds * 1000:.1f};desc="{self.sql_statements} statements", '
+            f"app;dur={elapsed * 1000:.1f}"
+        ).encode()
 
     def viewer(self, viewer: Viewer | None) -> None:
         if viewer is not None:
@@ -156,9 +191,9 @@ def known_operations(settings: Settings) -> frozenset[str]:
     return frozenset(names)
 
 
-def begin() -> RequestRecord:
+def begin(server_timing: bool = False) -> RequestRecord:
     """A record for a new request, which SQL statements run from now on count towards."""
-    record = RequestRecord()
+    record = RequestRecord(server_timing=server_timing)
     record._token = _current.set(record)
     return record
 

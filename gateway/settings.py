@@ -93,6 +93,12 @@ def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
     return networks
 
 
+def _on_off(name: str, value: str) -> bool:
+    if value.lower() not in ("on", "off"):
+        raise SettingsError(f"{name} is {value!r}: expected on or off")
+    return value.lower() == "on"
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -120,6 +126,8 @@ class Settings:
     jwt_max_lifetime_seconds: int = 24 * 3600
     metrics_allowed_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
 
+    server_timing: bool = False  # Server-Timing on /graphql responses (gateway/observability.py)
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
@@ -144,6 +152,13 @@ class Settings:
             for d in DOMAINS
             if env.get(f"{d.upper()}_DATABASE_URL")
         }
+        server_timing = _on_off("GATEWAY_SERVER_TIMING", env.get("GATEWAY_SERVER_TIMING", "off"))
+        if server_timing and environment == "production":
+            # It tells any caller how many statements a request ran and how long they took.
+            raise SettingsError(
+                "GATEWAY_SERVER_TIMING=on is for development and benchmarks: production "
+                "refuses it (unset it or set it to off)"
+            )
         jwt_secret = env.get("JWT_SECRET") or None
         public_key_file = env.get("JWT_PUBLIC_KEY_FILE")
         jwt_public_key = Path(public_key_file).read_text() if public_key_file else None
@@ -176,6 +191,7 @@ class Settings:
             metrics_allowed_networks=_networks(env, "METRICS_ALLOWED_NETWORKS")
             if "METRICS_ALLOWED_NETWORKS" in env
             else cls.metrics_allowed_networks,
+            server_timing=server_timing,
         )
 
     def require_token_verification(self) -> None:
