@@ -1,8 +1,11 @@
-"""A live gateway for tests: ``gateway serve`` (uvicorn) on 127.0.0.1 and a free port,
-stopped when the block ends."""
+"""A live gateway for tests, on 127.0.0.1 and a port the system picks, stopped when the
+block ends: ``serve`` runs ``gateway serve`` as users do (a process of its own);
+``live`` serves a given app with a real uvicorn in the test's event loop, for tests that
+need real connections and real concurrency against an app they configured."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -12,7 +15,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+
+import uvicorn
+from starlette.applications import Starlette
+
+from gateway.serve import bind
 
 
 @contextlib.contextmanager
@@ -45,3 +53,28 @@ def serve(env: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextlib.asynccontextmanager
+async def live(app: Starlette) -> AsyncIterator[str]:
+    """Serve ``app``; yield its base URL; stop the server (bounded: 10 s to start)."""
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            if task.done():
+                task.result()  # raises why it stopped
+            await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError("uvicorn did not start within 10 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()

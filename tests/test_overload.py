@@ -19,7 +19,7 @@ from gateway.app import create_app
 from gateway.auth.viewer import Role
 from gateway.db import Database
 from tests.graph import callers
-from tests.live_server import live
+from tests.live import live
 
 PAGE = "query Page { teachers(first: 1000) { edges { node { id trainingPeriods { id } } } } }"
 CLIENTS = 30
