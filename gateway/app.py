@@ -25,6 +25,8 @@ from gateway.context import Context, request_context
 from gateway.db import Database
 from gateway.errors import present_errors
 from gateway.ide import IDE
+from gateway.limits.extension import RequestLimits
+from gateway.limits.rates import buckets_for
 from gateway.runtime import tune_gc
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
@@ -42,6 +44,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.database = database
         self.settings = settings
         self.clock = clock
+        self.buckets = buckets_for(settings.redis_url, settings.redis_key_prefix)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every HTTP request runs inside ``request_context``, which owns the session:
@@ -66,6 +69,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         # sub-response Strawberry copies headers from, never a WebSocket.
         assert isinstance(response, Response)
         response.headers["X-Request-Id"] = context.request_id
+        client = request.client.host if request.client else "unknown"
+        context.limits = RequestLimits(self.buckets, response, client)
         return context
 
     async def process_result(
@@ -117,6 +122,7 @@ def create_app(
         # Only a serving process has a lifespan: tests building apps keep CPython's GC.
         tune_gc()
         yield
+        await graphql.buckets.close()
         if owns_database:
             await database.dispose()
 

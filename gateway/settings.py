@@ -17,6 +17,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gateway.limits.rules import LimitsSettingError, parse_overrides
+
 DOMAINS: tuple[str, ...] = ("teachers", "schools", "inductions", "training", "payments", "audit")
 """The services whose models can each live in their own database."""
 
@@ -46,6 +48,13 @@ def _check_url(name: str, url: str) -> str:
     return url
 
 
+def _limit_overrides(raw: str | None) -> dict[str, dict[str, int]]:
+    try:
+        return parse_overrides(raw)
+    except LimitsSettingError as e:
+        raise SettingsError(str(e)) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -58,8 +67,10 @@ class Settings:
     jwt_audience: str = "ecf-gateway"
     graphiql_assets_dir: str = str(PROJECT_ROOT / "node_modules")
     operations_dir: str = str(PROJECT_ROOT / "operations")
-    max_page_size: int = 100
-    lead_provider_max_page_size: int = 3000
+    redis_url: str | None = None
+    redis_key_prefix: str = "ecf-gateway:rate:"
+    limit_overrides: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per-role changes to gateway/limits/rules.py's table (``GATEWAY_LIMITS``)."""
 
     @property
     def is_production(self) -> bool:
@@ -99,6 +110,9 @@ class Settings:
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
             graphiql_assets_dir=env.get("GRAPHIQL_ASSETS_DIR") or cls.graphiql_assets_dir,
             operations_dir=env.get("OPERATIONS_DIR") or cls.operations_dir,
+            redis_url=env.get("REDIS_URL") or None,
+            redis_key_prefix=env.get("REDIS_KEY_PREFIX") or cls.redis_key_prefix,
+            limit_overrides=_limit_overrides(env.get("GATEWAY_LIMITS")),
         )
 
     def require_token_verification(self) -> None:
