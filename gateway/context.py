@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway")
 
+SIGN_IN = "Sign in: send 'Authorization: Bearer <token>' with a JWT or a lead provider API token."
+
 
 @dataclass
 class Context:
@@ -65,10 +67,7 @@ class Context:
     def require_viewer(self) -> Viewer:
         """The authenticated viewer, or the reason the credentials were refused."""
         if self.viewer is None:
-            raise self.auth_error or AuthError(
-                "Sign in: send 'Authorization: Bearer <token>' with a JWT or a lead provider "
-                "API token."
-            )
+            raise self.auth_error or AuthError(SIGN_IN)
         return self.viewer
 
     @property

@@ -45,6 +45,12 @@ async def gql(
     return response.json()
 
 
+def answer(result: dict[str, Any]) -> dict[str, Any]:
+    """A response's data and errors, without its extensions (every answer carries its
+    cost in ``extensions.cost``), for tests that compare whole answers."""
+    return {k: v for k, v in result.items() if k != "extensions"}
+
+
 async def call(
     client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]
 ) -> dict[str, Any]:

@@ -135,6 +135,18 @@ async def test_an_operation_over_the_maximum_is_refused_before_any_sql(client, s
     assert result["extensions"]["cost"]["requestedQueryCost"] == expected
 
 
+async def test_without_credentials_an_expensive_operation_asks_to_sign_in(client) -> None:
+    query = "{ teachers(first: 100) { edges { node { id } } } }"
+    assert _estimate(query) > limits_for(None).max_cost
+    anonymous = await gql(client, query)
+    expired = await gql(client, query, "not-a-token")
+    for result in (anonymous, expired):
+        (error,) = result["errors"]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED", error
+    assert "Sign in" in anonymous["errors"][0]["message"]
+    assert anonymous["errors"][0]["message"] != expired["errors"][0]["message"]
+
+
 def _operations() -> list[tuple[Role, Path]]:
     return [(ROLE_OF_FOLDER[p.parent.name], p) for p in sorted(OPERATIONS.glob("*/*.graphql"))]
 
@@ -155,6 +167,15 @@ def test_every_operation_fits_its_roles_limits_at_its_largest_page(role: Role, p
         check_page=lambda n: page_size_within(n, limits.page_size),
     )
     assert requested <= limits.max_cost, (path.name, requested)
+
+
+def test_a_page_of_three_thousand_with_training_and_declarations_is_allowed() -> None:
+    from tests.test_statement_counts import UNIFORM
+
+    # 1 + 3,000 x (teacher 1 + 5 training periods x (1 + schedule 1 + 10 declarations))
+    requested = _estimate(UNIFORM, {"first": 3000}, Role.LEAD_PROVIDER)
+    assert requested == 1 + 3000 * (1 + 5 * (1 + 1 + 10)) == 183_001
+    assert requested <= limits_for(Role.LEAD_PROVIDER).max_cost
 
 
 async def test_a_full_participant_sync_fits_a_lead_providers_budget_in_one_go() -> None:

@@ -30,7 +30,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from gateway.auth.errors import AuthError
 from gateway.auth.viewer import Role, Viewer
+from gateway.context import SIGN_IN
 from gateway.errors import GatewayError
 from gateway.limits import cost
 from gateway.limits.operation import (
@@ -113,7 +115,7 @@ def _validate(
     )
 
 
-def _refusal(error: GatewayError, **extensions: Any) -> GraphQLExecutionResult:
+def _refusal(error: GatewayError | AuthError, **extensions: Any) -> GraphQLExecutionResult:
     return GraphQLExecutionResult(
         data=None,
         errors=[GraphQLError(error.message, original_error=error, extensions=extensions)],
@@ -203,6 +205,11 @@ class LimitsExtension(SchemaExtension):
         request = context.limits
         if request is not None:
             request.requested = requested
+        if requested > limits.max_cost and context.viewer is None:
+            # Beyond what anonymous callers may ask: what they lack is credentials.
+            ec.result = _refusal(context.auth_error or AuthError(SIGN_IN))
+            yield
+            return
         if requested > limits.max_cost:
             ec.result = _refusal(
                 CostLimitExceeded(

@@ -9,20 +9,19 @@ How the budgets were chosen (cost points, see ``gateway.limits.cost``):
 
 - a lead provider's participants page of 1,000 estimates at 10,002 points
   (``operations/lead_provider/Participants.graphql``), 3,000 at 30,002; a page of 3,000
-  participants with every training period and its declarations at 183,001 (lists are
+  participants with every training period, its schedule and its declarations at 183,001 (lists are
   assumed full, so estimates run high): the per-operation maximum is 200,000, so pages
   of 3,000 stay allowed. A full sync of 10,911 participants in pages of 1,000 is 11
   pages, about 110,000 points estimated (and less once settled at the actual cost); the
   bucket holds 1,000,000, so a full sync of every list runs in one go, and it regains
   500 points a second (1.8 million an hour);
-- schools and appropriate bodies use pages of at most 100: their largest documents
-  (the caseload: 3,602; the school dashboard: 981) fit 5,000 per operation, and a
-  bucket of 20,000 (appropriate bodies, whose caseloads run to thousands of periods,
-  50,000) lets a frontend page through everything it shows;
-- DfE admin and finance read reports and statements: 20,000 per operation, 100,000 in
-  the bucket;
+- schools, appropriate bodies and DfE use pages of at most 100: their operations
+  (the caseload: 3,602; the school dashboard: 981) and a page of 100 teachers with
+  every period, partnership and declaration (15,301) fit 20,000 per operation; a bucket
+  of 100,000 lets a frontend page through thousands of rows at once, and it regains 50
+  points a second (DfE: 100);
 - anonymous callers can only ask who they are and (outside production) introspect:
-  little of everything, and their bucket is per client address.
+  few tokens and little cost, and their bucket is per client address.
 """
 
 from __future__ import annotations
@@ -72,17 +71,19 @@ _FRONTEND = RoleLimits(
     root_fields=10,
     tokens=4000,
     page_size=100,
-    max_cost=5_000,
-    bucket=20_000,
-    restore_rate=20,
+    max_cost=20_000,
+    bucket=100_000,
+    restore_rate=50,
 )
-_DFE = dataclasses.replace(_FRONTEND, max_cost=20_000, bucket=100_000, restore_rate=100)
+_DFE = dataclasses.replace(_FRONTEND, restore_rate=100)
 
 DEFAULT_LIMITS: dict[str, RoleLimits] = {
+    # The same shape as everyone (an anonymous document beyond the cost maximum is
+    # refused for its missing credentials); fewer tokens to parse, little to spend.
     ANONYMOUS: RoleLimits(
-        depth=6,
-        aliases=10,
-        root_fields=5,
+        depth=15,
+        aliases=30,
+        root_fields=10,
         tokens=1000,
         page_size=100,
         max_cost=100,
@@ -90,7 +91,7 @@ DEFAULT_LIMITS: dict[str, RoleLimits] = {
         restore_rate=10,
     ),
     Role.SCHOOL_USER: _FRONTEND,
-    Role.APPROPRIATE_BODY_USER: dataclasses.replace(_FRONTEND, bucket=50_000, restore_rate=50),
+    Role.APPROPRIATE_BODY_USER: _FRONTEND,
     Role.LEAD_PROVIDER: dataclasses.replace(
         _FRONTEND,
         page_size=3_000,
