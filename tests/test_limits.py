@@ -248,3 +248,13 @@ async def test_field_suggestions_only_outside_production(client, seeded_db) -> N
     assert "Did you mean" in shown["message"] and "viewer" in shown["message"]
     assert "Did you mean" not in hidden["message"] and "viewer" not in hidden["message"]
     assert hidden["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_mutation_beyond_the_limits_writes_nothing(client, seeded_db) -> None:
+    token = _admin(seeded_db)
+    void = 'voidDeclaration(input: {declarationId: "0f5a2c7e-0000-4000-8000-000000000000"})'
+    eleven = " ".join(f"m{i}: {void} {{ userErrors {{ message }} }}" for i in range(11))
+    with count_statements(seeded_db) as statements:
+        error = _only_error(await gql(client, "mutation { " + eleven + " }", token))
+    assert statements == []  # not one mutation field ran
+    assert error["extensions"]["limit"] == "rootFields"

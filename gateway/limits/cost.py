@@ -215,7 +215,7 @@ def _variables_with_defaults(
     operation: OperationDefinitionNode, variables: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """The request's variables, with the operation's defaults for those it left out."""
-    given = dict(variables or {})
+    given = dict(variables) if isinstance(variables, Mapping) else {}
     for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
         default = definition.default_value
