@@ -31,6 +31,8 @@ from gateway.context import Context, request_context
 from gateway.db import Database
 from gateway.errors import present_errors
 from gateway.ide import IDE
+from gateway.limits.extension import RequestLimits
+from gateway.limits.rates import buckets_for
 from gateway.overload import ConcurrencyLimit
 from gateway.runtime import tune_gc
 from gateway.schema import schema
@@ -55,6 +57,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             settings.max_concurrent_requests, settings.max_queued_requests
         )
         self.known_operations = observability.known_operations(settings)
+        self.buckets = buckets_for(settings.redis_url, settings.redis_key_prefix)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The transport checks and reads the request first (a refusal opens no
@@ -117,6 +120,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         assert isinstance(response, Response)
         response.headers["X-Request-Id"] = context.request_id
         request.state.sub_response = response  # process_result sets its status
+        client = request.client.host if request.client else "unknown"
+        context.limits = RequestLimits(self.buckets, response, client)
         return context
 
     async def execute_operation(
@@ -217,6 +222,7 @@ def create_app(
         tune_gc()
         observability.log_to_stderr()
         yield
+        await graphql.buckets.close()
         if owns_database:
             await database.dispose()
 

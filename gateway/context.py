@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,13 +24,19 @@ from gateway import failures
 from gateway.auth import policy
 from gateway.auth.credentials import authenticate
 from gateway.auth.errors import AuthError, CredentialsUnchecked
-from gateway.auth.viewer import Role, Viewer
+from gateway.auth.viewer import Viewer
 from gateway.clock import Clock, SystemClock
 from gateway.db import Database
+from gateway.limits.rules import limits_for
 from gateway.loaders import Loaders
 from gateway.settings import Settings
 
+if TYPE_CHECKING:
+    from gateway.limits.extension import RequestLimits
+
 log = logging.getLogger("gateway")
+
+SIGN_IN = "Sign in: send 'Authorization: Bearer <token>' with a JWT or a lead provider API token."
 
 
 @dataclass
@@ -41,6 +48,8 @@ class Context:
     request_id: str = ""
     now: dt.datetime = field(default_factory=lambda: SystemClock().now())
     selection_cache: dict[tuple[str | int, ...], set[str]] = field(default_factory=dict)
+    limits: RequestLimits | None = None
+    """The caller's bucket and this request's cost (set by the HTTP view)."""
 
     @property
     def today(self) -> dt.date:
@@ -59,18 +68,12 @@ class Context:
     def require_viewer(self) -> Viewer:
         """The authenticated viewer, or the reason the credentials were refused."""
         if self.viewer is None:
-            raise self.auth_error or AuthError(
-                "Sign in: send 'Authorization: Bearer <token>' with a JWT or a lead provider "
-                "API token."
-            )
+            raise self.auth_error or AuthError(SIGN_IN)
         return self.viewer
 
     @property
     def page_cap(self) -> int:
-        viewer = self.require_viewer()
-        if viewer.role is Role.LEAD_PROVIDER:
-            return self.settings.lead_provider_max_page_size
-        return self.settings.max_page_size
+        return limits_for(self.require_viewer().role, self.settings.limit_overrides).page_size
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

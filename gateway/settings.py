@@ -19,6 +19,8 @@ from typing import TypeVar
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gateway.limits.rules import LimitsSettingError, parse_overrides
+
 DOMAINS: tuple[str, ...] = ("teachers", "schools", "inductions", "training", "payments", "audit")
 """The services whose models can each live in their own database."""
 
@@ -99,6 +101,13 @@ def _on_off(name: str, value: str) -> bool:
     return value.lower() == "on"
 
 
+def _limit_overrides(raw: str | None) -> dict[str, dict[str, int]]:
+    try:
+        return parse_overrides(raw)
+    except LimitsSettingError as e:
+        raise SettingsError(str(e)) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -111,8 +120,6 @@ class Settings:
     jwt_audience: str = "ecf-gateway"
     graphiql_assets_dir: str = str(PROJECT_ROOT / "node_modules")
     operations_dir: str = str(PROJECT_ROOT / "operations")
-    max_page_size: int = 100
-    lead_provider_max_page_size: int = 3000
     max_request_bytes: int = 1024 * 1024
     """The largest request body /graphql reads (413 above it)."""
     max_header_bytes: int = 16 * 1024
@@ -127,6 +134,10 @@ class Settings:
     metrics_allowed_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
 
     server_timing: bool = False  # Server-Timing on /graphql responses (gateway/observability.py)
+    redis_url: str | None = None
+    redis_key_prefix: str = "ecf-gateway:rate:"
+    limit_overrides: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per-role changes to gateway/limits/rules.py's table (``GATEWAY_LIMITS``)."""
 
     @property
     def is_production(self) -> bool:
@@ -192,6 +203,9 @@ class Settings:
             if "METRICS_ALLOWED_NETWORKS" in env
             else cls.metrics_allowed_networks,
             server_timing=server_timing,
+            redis_url=env.get("REDIS_URL") or None,
+            redis_key_prefix=env.get("REDIS_KEY_PREFIX") or cls.redis_key_prefix,
+            limit_overrides=_limit_overrides(env.get("GATEWAY_LIMITS")),
         )
 
     def require_token_verification(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from gateway.db import Database
 from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import training as trm
+from gateway.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,12 @@ async def gql(
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def answer(result: dict[str, Any]) -> dict[str, Any]:
+    """A response's data and errors, without its extensions (every answer carries its
+    cost in ``extensions.cost``), for tests that compare whole answers."""
+    return {k: v for k, v in result.items() if k != "extensions"}
 
 
 async def call(
@@ -102,3 +111,18 @@ async def callers(db: Database) -> list[Caller]:
             out.append(Caller(Role.LEAD_PROVIDER, token, provider_id, f"provider {provider_id}"))
         await s.commit()
     return out
+
+
+@contextlib.asynccontextmanager
+async def client_for(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a new app with ``settings`` over ``db`` (its own rate-limit buckets)."""
+    from gateway.app import create_app
+
+    app = create_app(settings, database=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+        yield c
+    for route in app.routes:
+        buckets = getattr(getattr(route, "endpoint", None), "buckets", None)
+        if buckets is not None:
+            await buckets.close()

@@ -20,7 +20,7 @@ from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from tests.conftest import SEED_TODAY
-from tests.graph import call, global_id
+from tests.graph import answer, call, global_id
 
 CLAIMABLE = """
     SELECT t.id, t.trn, r.date_of_birth, t.trs_qts_awarded_on, e.school_reported_appropriate_body_id
@@ -698,14 +698,14 @@ async def test_looking_a_teacher_up_needs_both_trn_and_date_of_birth(
     }
     wrong = await call(app_client, body, query, {"trn": teacher.trn, "dob": "1998-05-18"})
     unknown = await call(app_client, body, query, {"trn": "0000002", "dob": dob})
-    assert wrong == unknown == {"data": {"teacherRecord": None}}
+    assert answer(wrong) == answer(unknown) == {"data": {"teacherRecord": None}}
     async with seeded_db.session() as s:
         from gateway.auth import api_tokens
 
         provider = await api_tokens.issue(s, 1, "lookup test")
         await s.commit()
     as_provider = await call(app_client, provider, query, {"trn": teacher.trn, "dob": dob})
-    assert as_provider == {"data": {"teacherRecord": None}}, (
+    assert answer(as_provider) == {"data": {"teacherRecord": None}}, (
         "lead providers do not look teachers up"
     )
 

@@ -21,7 +21,7 @@ from gateway.auth import api_tokens
 from gateway.db import Database
 from gateway.rules import derived
 from tests.conftest import SEED_TODAY
-from tests.graph import call, decode_global_id
+from tests.graph import answer, call, decode_global_id
 
 # The training periods of lead provider :lp (through a partnership or an expression of
 # interest), with what the rules below need.
@@ -355,7 +355,7 @@ async def test_another_providers_participant_is_not_visible(app_client, seeded_d
     query = """query($p: UUID!) { teacher(participantId: $p) { fullName
         enrolments(includeHistory: true) { email } } }"""
     result = await call(app_client, book["token"], query, {"p": _uuid(other["api_id"])})
-    assert result == {"data": {"teacher": None}}
+    assert answer(result) == {"data": {"teacher": None}}
 
 
 async def test_induction_tutor_of_partnership_schools_only(app_client, seeded_db, book) -> None:

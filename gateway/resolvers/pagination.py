@@ -18,6 +18,7 @@ from strawberry import relay
 
 from gateway.context import Context
 from gateway.errors import BadUserInput
+from gateway.limits.rules import DEFAULT_PAGE_SIZE, page_size_within
 
 T = TypeVar("T", bound=relay.Node)
 
@@ -69,12 +70,12 @@ def decode_cursor(cursor: str, columns: Sequence[Any]) -> list[Any]:
 
 
 def page_size(ctx: Context, first: int | None) -> int:
+    """The page a list returns: ``first`` within the caller's cap (the cost estimate
+    refused any beyond it before the operation ran), or the default page."""
     cap = ctx.page_cap
     if first is None:
-        return min(100, cap)
-    if not 1 <= first <= cap:
-        raise BadUserInput(f"'first' is {first}: it must be between 1 and {cap}.")
-    return first
+        return min(DEFAULT_PAGE_SIZE, cap)
+    return page_size_within(first, cap)
 
 
 async def page_rows(

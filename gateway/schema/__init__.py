@@ -7,20 +7,10 @@ from decimal import Decimal, InvalidOperation
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 
+from gateway.limits.extension import LimitsExtension
 from gateway.schema.mutations import Mutation
 from gateway.schema.query import Query
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 4000
 
 
 def _parse_uuid(value: object) -> uuid.UUID:
@@ -66,12 +56,8 @@ schema = GatewaySchema(
     mutation=Mutation,
     scalar_overrides={uuid.UUID: UUIDScalar, Decimal: DecimalScalar},
     extensions=[
-        # Bounds on what one document may ask, so a single request cannot ask for the
-        # whole graph many times over. The deepest operation under operations/ is 8.
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        # The caller's limits, cost and rate limit (gateway/limits); it also parses and
+        # validates (cached per document and role), hiding suggestions in production.
+        LimitsExtension,
     ],
 )

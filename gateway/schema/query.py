@@ -30,6 +30,7 @@ from gateway.schema.inductions import (
     TeacherRecord,
 )
 from gateway.schema.payments import Declaration, FeeType, Statement
+from gateway.schema.rate_limit import RateLimit, resolve_rate_limit
 from gateway.schema.reports import Reports
 from gateway.schema.schools import School, SchoolInCohortConnection
 from gateway.schema.teachers import InductionStatus, Teacher, UnfundedMentor
@@ -142,6 +143,10 @@ class Query:
     viewer: ViewerInfo = strawberry.field(
         resolver=resolve_viewer,
         description="Who you are signed in as. Answers without credentials.",
+    )
+    rate_limit: RateLimit | None = strawberry.field(
+        resolver=resolve_rate_limit,
+        description="Where your budget of cost points stands. Answers without credentials.",
     )
     node: relay.Node | None = relay.node(
         description="Fetch any object by its global ID; null if it is not visible to you.",

@@ -1,0 +1,175 @@
+"""Rate limits (gateway/limits/rates.py): a bucket of cost points per caller, in process
+or shared through the real Redis on 127.0.0.1:6379 (keys under a prefix of this run);
+RATE_LIMITED with HTTP 429 and Retry-After, nothing executed; RateLimit-* headers and
+the `rateLimit` field on every answer."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis import asyncio as aioredis
+
+from gateway.auth.jwt_tokens import mint_development_token
+from gateway.auth.viewer import Role
+from gateway.limits.rates import LocalBuckets, RedisBuckets
+from gateway.settings import Settings
+from tests.graph import callers, client_for
+from tests.test_statement_counts import count_statements
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+TEN = "{ " + " ".join(f"v{i}: viewer {{ role }}" for i in range(10)) + " }"
+"""Ten viewer objects: costs 10, estimated and actual."""
+
+SMALL = {"bucket": 25, "restore_rate": 1}
+
+
+def _small(settings: Settings, *roles: str, **changes: object) -> Settings:
+    return dataclasses.replace(settings, limit_overrides={role: SMALL for role in roles}, **changes)
+
+
+async def _post(client, query: str, token: str | None = None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return await client.post("/graphql", json={"query": query}, headers=headers)
+
+
+async def test_a_bucket_refills_at_its_rate_and_never_beyond_full() -> None:
+    now = [0.0]
+    buckets = LocalBuckets(clock=lambda: now[0])
+    assert (await buckets.take("k", 100, 100, 10)).available == 0
+    refused = await buckets.take("k", 50, 100, 10)
+    assert not refused.allowed and refused.retry_after == 5  # 50 points at 10 a second
+    now[0] = 1.0
+    refused = await buckets.take("k", 50, 100, 10)
+    assert not refused.allowed and refused.available == 10 and refused.retry_after == 4
+    now[0] = 5.0
+    assert (await buckets.take("k", 50, 100, 10)).available == 0
+    assert (await buckets.adjust("k", -500, 100, 10)).available == 100  # never above full
+    assert (await buckets.adjust("k", 500, 100, 10)).available == 0  # never below empty
+
+
+async def test_the_bucket_runs_dry_with_429_and_nothing_executed(seeded_db) -> None:
+    token = mint_development_token(seeded_db.settings, Role.ADMIN)
+    async with client_for(_small(seeded_db.settings, "admin"), seeded_db) as client:
+        first = await _post(client, TEN, token)
+        second = await _post(client, TEN, token)
+        with count_statements(seeded_db) as statements:
+            third = await _post(client, TEN, token)
+            refused_write = await _post(
+                client,
+                'mutation { voidDeclaration(input: {declarationId: "0f5a2c7e-0000-4000-8000-'
+                '000000000000"}) { userErrors { message } } }',
+                token,
+            )
+        invalid = await _post(client, "{ nothingHere }", token)
+    assert first.status_code == second.status_code == 200
+    assert "errors" not in first.json() and "errors" not in second.json()
+    assert first.headers["RateLimit-Limit"] == "25"
+    assert first.headers["RateLimit-Remaining"] == "15"
+    assert 9 <= int(first.headers["RateLimit-Reset"]) <= 10  # 10 points at 1 a second
+    assert second.headers["RateLimit-Remaining"] == "5"
+    assert first.json()["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 15
+
+    assert statements == []  # neither the refused query nor the refused mutation ran
+    for refused in (third, refused_write):
+        assert refused.status_code == 429
+        body = refused.json()
+        assert body["data"] is None
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "RATE_LIMITED"
+        retry = error["extensions"]["retryAfter"]
+        assert refused.headers["Retry-After"] == str(retry)
+        assert 1 <= retry <= 15  # 10 or 20 points wanted, 5 held, 1 a second
+        assert "Retry in" in error["message"]
+    # Refusals before execution still cost a point and still say where the caller stands.
+    assert invalid.status_code == 200 and "RateLimit-Remaining" in invalid.headers
+    assert int(invalid.headers["RateLimit-Remaining"]) <= 5
+
+
+async def test_the_rate_limit_field_reads_the_callers_bucket(seeded_db) -> None:
+    token = mint_development_token(seeded_db.settings, Role.ADMIN)
+    query = "{ rateLimit { limit cost remaining restoreRate resetAt } }"
+    async with client_for(_small(seeded_db.settings, "admin", "anonymous"), seeded_db) as client:
+        response = await _post(client, query, token)
+        anonymous = await _post(client, query)
+    limit = response.json()["data"]["rateLimit"]
+    assert {k: limit[k] for k in ("limit", "cost", "remaining", "restoreRate")} == {
+        "limit": 25,
+        "cost": 1,  # the rateLimit object itself
+        "remaining": 24,
+        "restoreRate": 1,
+    }
+    reset_at = dt.datetime.fromisoformat(limit["resetAt"])
+    assert dt.timedelta(0) < reset_at - dt.datetime.now(dt.UTC) <= dt.timedelta(seconds=2)
+    assert response.headers["RateLimit-Remaining"] == "24"
+    assert anonymous.json()["data"]["rateLimit"]["remaining"] == 24  # a budget per address
+
+
+async def test_budgets_are_per_organisation(seeded_db) -> None:
+    first, second = [c for c in await callers(seeded_db) if c.role is Role.LEAD_PROVIDER][:2]
+    async with client_for(_small(seeded_db.settings, "lead_provider"), seeded_db) as client:
+        for _ in range(2):
+            assert (await _post(client, TEN, first.token)).status_code == 200
+        assert (await _post(client, TEN, first.token)).status_code == 429
+        other = await _post(client, TEN, second.token)
+    assert other.status_code == 200 and other.headers["RateLimit-Remaining"] == "15"
+
+
+# -- shared through Redis ---------------------------------------------------------------
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test only; its keys are deleted afterwards."""
+    prefix = f"test-limits-{uuid.uuid4().hex}:"
+    yield prefix
+    client = aioredis.Redis.from_url(REDIS_URL)
+    keys = [key async for key in client.scan_iter(match=prefix + "*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def test_two_gateway_processes_share_one_budget_in_redis(seeded_db, redis_prefix) -> None:
+    token = mint_development_token(seeded_db.settings, Role.ADMIN)
+    settings = _small(
+        seeded_db.settings, "admin", redis_url=REDIS_URL, redis_key_prefix=redis_prefix
+    )
+    async with client_for(settings, seeded_db) as one, client_for(settings, seeded_db) as two:
+        first = await _post(one, TEN, token)
+        second = await _post(two, TEN, token)
+        third = await _post(one, TEN, token)
+    assert first.headers["RateLimit-Remaining"] == "15"
+    assert second.headers["RateLimit-Remaining"] == "5"  # the other app's spend counted
+    assert third.status_code == 429
+    assert third.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        keys = [k async for k in client.scan_iter(match=redis_prefix + "*")]
+    finally:
+        await client.aclose()
+    assert len(keys) == 1 and b"admin:" in keys[0] and b"developer" not in keys[0]
+
+
+async def test_concurrent_requests_never_overspend_a_shared_budget(seeded_db, redis_prefix) -> None:
+    token = mint_development_token(seeded_db.settings, Role.ADMIN)
+    settings = _small(
+        seeded_db.settings, "admin", redis_url=REDIS_URL, redis_key_prefix=redis_prefix
+    )
+    async with client_for(settings, seeded_db) as one, client_for(settings, seeded_db) as two:
+        responses = await asyncio.gather(
+            *(_post(one if i % 2 else two, TEN, token) for i in range(10))
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 200] + [429] * 8  # 25 points hold two requests of 10
+
+
+async def test_an_unreachable_redis_does_not_stop_the_gateway(seeded_db) -> None:
+    buckets = RedisBuckets("redis://127.0.0.1:1/0", "unused:")
+    state = await buckets.take("k", 10, 25, 1)
+    await buckets.close()
+    assert state.allowed
