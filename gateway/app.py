@@ -172,6 +172,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 status, headers = unavailable
                 request.state.sub_response.status_code = status
                 request.state.sub_response.headers.update(headers)
+        if (limits := request.state.context.limits) is not None:
+            request.state.record.requested_cost = limits.requested
+            request.state.record.actual_cost = limits.actual
         if result.extensions:
             response["extensions"] = result.extensions
         state = request.state

@@ -75,6 +75,12 @@ SQL_STATEMENTS = Histogram(
     buckets=(0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89),
     registry=REGISTRY,
 )
+COST = Histogram(
+    "gateway_graphql_cost",
+    "Actual query cost of a GraphQL request (gateway/limits/cost.py: objects returned).",
+    buckets=(0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000),
+    registry=REGISTRY,
+)
 IN_FLIGHT = Gauge(
     "gateway_graphql_requests_running",
     "GraphQL requests this process is executing now.",
@@ -131,6 +137,8 @@ class RequestRecord:
     error_codes: list[str] = field(default_factory=list)
     sql_statements: int = 0
     sql_seconds: float = 0.0
+    requested_cost: int | None = None  # gateway/limits: the estimate, before execution
+    actual_cost: int | None = None  # and what the answer held
     server_timing: bool = False  # GATEWAY_SERVER_TIMING: tell the caller the SQL it cost
     _token: contextvars.Token[RequestRecord | None] | None = field(default=None, repr=False)
 
@@ -211,6 +219,8 @@ def finish(record: RequestRecord, known: frozenset[str]) -> None:
         ERRORS.labels(code).inc()
     DURATION.observe(duration)
     SQL_STATEMENTS.observe(record.sql_statements)
+    if record.actual_cost is not None:
+        COST.observe(record.actual_cost)
     line = {
         "event": "graphql_request",
         "request_id": record.request_id,
@@ -222,6 +232,8 @@ def finish(record: RequestRecord, known: frozenset[str]) -> None:
         "status": record.status,
         "error_codes": record.error_codes,
         "sql_statements": record.sql_statements,
+        "requested_cost": record.requested_cost,
+        "actual_cost": record.actual_cost,
     }
     log.info(orjson.dumps(line).decode())
 

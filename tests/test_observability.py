@@ -52,6 +52,10 @@ async def test_one_json_line_per_request_without_tokens_or_personal_data(
         "error_codes": [],
         # The school's lookup from the token, then the teacher.
         "sql_statements": len(statements),
+        # One object asked for (gateway/limits/cost.py: objects 1, scalars 0); none
+        # returned, the teacher being null.
+        "requested_cost": 1,
+        "actual_cost": 0,
     }
     assert len(statements) == 2
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
@@ -89,6 +93,7 @@ async def test_metrics_count_requests_errors_durations_and_sql_statements(
         "unauthenticated": sample("gateway_graphql_errors_total", code="UNAUTHENTICATED"),
         "durations": sample("gateway_graphql_request_duration_seconds_count"),
         "sql_sum": sample("gateway_graphql_sql_statements_sum"),
+        "costs": sample("gateway_graphql_cost_count"),
     }
     await client.post(
         "/graphql",
@@ -111,6 +116,8 @@ async def test_metrics_count_requests_errors_durations_and_sql_statements(
     # Two statements for the school's request (its token's school, the teacher), none for
     # the refused token.
     assert sample("gateway_graphql_sql_statements_sum") == before["sql_sum"] + 2
+    # Both requests were measured for cost (the refused token's before it was refused).
+    assert sample("gateway_graphql_cost_count") == before["costs"] + 2
 
     # Served from loopback (httpx's ASGI transport calls from 127.0.0.1) in Prometheus' format.
     response = await client.get("/metrics")
