@@ -172,6 +172,16 @@ def test_total_and_vat() -> None:
     assert (unregistered.vat, unregistered.total) == (0, Decimal(1100))
 
 
+def test_no_vat_on_a_negative_subtotal_shows_as_zero_not_minus_zero() -> None:
+    # Adjustments of -£500 and nothing else: subtotal -£500; a provider that is not VAT
+    # registered owes no VAT, shown "0.00" as every other zero (not "-0.00").
+    activity = StatementActivity(adjustments=[Decimal(-500)])
+    amounts = calculate(terms(monthly_service_fee=Decimal(0), vat_rate=Decimal(0)), [], activity)
+    assert amounts.subtotal == Decimal(-500)
+    assert format(shown(amounts.vat), "f") == "0.00"
+    assert format(shown(amounts.total), "f") == "-500.00"
+
+
 def test_output_over_all_statements_is_what_the_surviving_declarations_are_worth() -> None:
     """For random histories, the statements' net output fees add up to the value of the
     declarations still paid (paid minus clawed back), placed into the bands from empty."""

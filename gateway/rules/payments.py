@@ -57,8 +57,10 @@ FLAT_RATE_PROPORTIONS: dict[DeclarationType, Decimal] = {
 
 
 def shown(amount: Decimal) -> Decimal:
-    """Money as a statement shows it: to the penny, halves away from zero."""
-    return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+    """Money as a statement shows it: to the penny, halves away from zero, and never
+    "-0.00" (VAT at a zero rate on a negative subtotal is Decimal's negative zero)."""
+    rounded = amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)
 
 
 # -- what the calculation reads -------------------------------------------------------------
