@@ -1,12 +1,16 @@
 """Benchmark the frontends' operations (operations/) in-process, per role.
 
     .venv/bin/python bench/graph.py --scale 0.1 --runs 30
+    .venv/bin/python bench/graph.py --database-url postgresql+asyncpg://…/db \
+        --operation Participants --first 100 --runs 20 --statements
 
 Seeds a fresh SQLite file under /tmp (or uses --database-url, already seeded), then
 runs every operation with the token of its folder's role through the ASGI app (no
 network), and prints per operation: median and 95th percentile milliseconds, SQL
 statements per request, the median time spent executing them, and response size.
-Bounded: --runs requests per operation.
+Bounded: --runs requests per operation. --operation (repeatable) runs only the named
+operations; --first sets the page size of every list; --statements also prints each SQL
+statement of the last request with its time (the slow ones, to EXPLAIN).
 """
 
 from __future__ import annotations
@@ -80,21 +84,34 @@ async def variables_for(db: Database, school_id: int) -> dict[str, dict]:
     }
 
 
-async def bench(db: Database, runs: int) -> None:
+async def bench(
+    db: Database,
+    runs: int,
+    operations: list[str] | None = None,
+    first: int | None = None,
+    show_statements: bool = False,
+) -> None:
     by_role = {}
     for caller in await callers(db):
         by_role.setdefault(caller.role, caller)
     variables = await variables_for(db, by_role[Role.SCHOOL_USER].org_id)
+    if first is not None:
+        for values in variables.values():
+            if "first" in values:
+                values["first"] = first
     statements: list[int] = [0]
     sql_seconds: list[float] = [0.0]
     started_at: list[float] = [0.0]
+    executed: list[tuple[float, str]] = []
 
     def before(*_: object) -> None:
         statements[0] += 1
         started_at[0] = time.perf_counter()
 
-    def after(*_: object) -> None:
-        sql_seconds[0] += time.perf_counter() - started_at[0]
+    def after(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        took = time.perf_counter() - started_at[0]
+        sql_seconds[0] += took
+        executed.append((took * 1000, statement))
 
     for engine in db.engines.values():
         event.listen(engine.sync_engine, "before_cursor_execute", before)
@@ -106,6 +123,8 @@ async def bench(db: Database, runs: int) -> None:
         for path in sorted((ROOT / "operations").glob("*/*.graphql")):
             if path.stem not in variables:
                 continue  # mutation documents: they write, timed by no one here
+            if operations and path.stem not in operations:
+                continue
             caller = by_role[FOLDER_ROLE[path.parent.name]]
             body = {"query": path.read_text(), "variables": variables[path.stem]}
             headers = {"Authorization": f"Bearer {caller.token}"}
@@ -113,6 +132,7 @@ async def bench(db: Database, runs: int) -> None:
             timings, sql_timings = [], []
             for _ in range(runs):
                 statements[0], sql_seconds[0] = 0, 0.0
+                executed.clear()
                 started = time.perf_counter()
                 response = await client.post("/graphql", json=body, headers=headers)
                 timings.append((time.perf_counter() - started) * 1000)
@@ -125,6 +145,9 @@ async def bench(db: Database, runs: int) -> None:
                 f"{p95:8.1f} {statements[0]:4} {statistics.median(sql_timings):7.1f} "
                 f"{len(response.content) / 1024:7.1f}"
             )
+            if show_statements:
+                for took, statement in executed:
+                    print(f"    {took:7.1f} ms  {' '.join(statement.split())[:160]}")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -137,7 +160,7 @@ async def run(args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 await seed_database(db, scale=args.scale, seed=1, today=args.today)
                 print(f"seeded scale {args.scale} in {time.perf_counter() - started:.1f} s")
-            await bench(db, args.runs)
+            await bench(db, args.runs, args.operation, args.first, args.statements)
         finally:
             await db.dispose()
 
@@ -148,6 +171,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 29))
     parser.add_argument("--database-url", help="an already seeded database instead")
+    parser.add_argument(
+        "--operation", action="append", help="only this operation (repeatable), e.g. Participants"
+    )
+    parser.add_argument("--first", type=int, help="the page size of every list (default: each's)")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the last request's SQL, each timed"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -151,6 +151,12 @@ async def row(s: AsyncSession, kind: str, **values: Any) -> Any:
             defaults["training_programme"] = "provider_led"
             defaults["expression_of_interest_id"] = await shared(s, "active_lead_provider")
             defaults["schedule_id"] = await shared(s, "schedule")
+            # The provider of its expression of interest; none without one (training_0005).
+            interest = (
+                "expression_of_interest_id" not in values
+                or values["expression_of_interest_id"] is not None
+            )
+            defaults["lead_provider_id"] = await shared(s, "lead_provider") if interest else None
         case "contract":
             model, defaults = Contract, {"active_lead_provider_id": n, "lead_provider_id": n}
             defaults |= {"contract_period_year": 2025, "contract_type": "ecf"}

@@ -184,6 +184,7 @@ async def participant(
             training_programme=TrainingProgramme.PROVIDER_LED,
             school_partnership_id=partnership_id if partnership else None,
             expression_of_interest_id=None if partnership else interest,
+            lead_provider_id=provider_id,
             schedule_id=schedule_id,
             withdrawn_at=withdrawn_at,
             withdrawal_reason=trm.WithdrawalReason.OTHER if withdrawn_at else None,
@@ -665,6 +666,7 @@ async def test_duplicates_across_training_periods_and_providers(seeded_db, lp) -
                 started_on=dt.date(2025, 1, 1),
                 training_programme=TrainingProgramme.PROVIDER_LED,
                 school_partnership_id=partnership_id,
+                lead_provider_id=provider_id,
                 schedule_id=period.schedule_id,
             )
         )

@@ -91,6 +91,7 @@ async def test_declarations_without_a_delivery_partner_take_their_partnerships_o
                 "started_on": dt.date(2024, 9, 1),
                 "training_programme": TrainingProgramme.PROVIDER_LED,
                 "schedule_id": schedule.id,
+                "lead_provider_id": provider.id,
             }
             partnered = trm.TrainingPeriod(
                 teacher_id=1, ect_at_school_period_id=1, school_partnership_id=partnership.id,

@@ -121,6 +121,7 @@ async def test_the_database_refuses_overlapping_periods(seeded_db: Database) -> 
             training_programme=training.training_programme,
             school_partnership_id=training.school_partnership_id,
             expression_of_interest_id=training.expression_of_interest_id,
+            lead_provider_id=training.lead_provider_id,
             schedule_id=training.schedule_id,
         )
 

@@ -133,10 +133,11 @@ def _lead_provider_active_ids(lead_provider_id: int) -> sa.Select[int]:
 def _lead_provider_training(
     lead_provider_id: int, period: type[TrainingPeriod] = TrainingPeriod
 ) -> ColumnElement[bool]:
-    return sa.or_(
-        period.school_partnership_id.in_(_lead_provider_partnership_ids(lead_provider_id)),
-        period.expression_of_interest_id.in_(_lead_provider_active_ids(lead_provider_id)),
-    )
+    """Training in one of the provider's partnerships or naming it in an expression of
+    interest: ``lead_provider_id`` holds exactly that provider (the database refuses a
+    value that is not, ``training_0005``), so a provider's training is one index range,
+    not a join over its partnerships repeated in every statement."""
+    return period.lead_provider_id == lead_provider_id
 
 
 def _school_teacher_ids(school_id: int) -> sa.CompoundSelect:

@@ -245,6 +245,9 @@ class Declaration(IdMixin, TimestampsMixin, Base):
             postgresql_where=sa.text(BILLABLE_OR_PENDING_SQL),
         ),
         sa.Index("ix_declarations_lead_provider_updated", "lead_provider_id", "updated_at", "id"),
+        # A lead provider's list also shows other providers' declarations for its
+        # participants (``policy.declarations``), so its keyset order walks this one.
+        sa.Index("ix_declarations_updated", "updated_at", "id"),
         sa.Index("ix_declarations_teacher", "teacher_id", "declaration_type"),
         sa.Index("ix_declarations_payment_statement", "payment_statement_id"),
         sa.Index("ix_declarations_clawback_statement", "clawback_statement_id"),

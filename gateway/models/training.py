@@ -202,7 +202,11 @@ class TrainingPeriod(IdMixin, TimestampsMixin, Base):
     """Training during one ECT period or one mentor period (exactly one of the two).
 
     ``teacher_id`` repeats the teacher of that period (it never changes) so that a lead
-    provider's participants can be found from training alone.
+    provider's participants can be found from training alone. ``lead_provider_id``
+    repeats the lead provider of its school partnership or expression of interest (both
+    name the same one when both are set; NULL when neither is), so that a provider's
+    training is one index range: the writes set it, and triggers refuse any other
+    value, whichever side of the relation is written (migration ``training_0005``).
     """
 
     __tablename__ = "training_periods"
@@ -265,6 +269,10 @@ class TrainingPeriod(IdMixin, TimestampsMixin, Base):
         sa.Index("ix_training_periods_partnership", "school_partnership_id", "teacher_id"),
         sa.Index("ix_training_periods_eoi", "expression_of_interest_id", "teacher_id"),
         sa.Index("ix_training_periods_teacher", "teacher_id", "started_on"),
+        # A lead provider's participants: its range of this index (``policy``), and
+        # the probe "does this teacher train with it?" from a page of teachers.
+        sa.Index("ix_training_periods_lead_provider", "lead_provider_id", "teacher_id"),
+        sa.Index("ix_training_periods_teacher_lead_provider", "teacher_id", "lead_provider_id"),
     )
 
     api_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
@@ -283,6 +291,7 @@ class TrainingPeriod(IdMixin, TimestampsMixin, Base):
         sa.ForeignKey("active_lead_providers.id")
     )
     schedule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schedules.id"))
+    lead_provider_id: Mapped[int | None]  # of the partnership / expression of interest
     withdrawn_at: Mapped[dt.datetime | None]
     withdrawal_reason: Mapped[WithdrawalReason | None] = mapped_column(
         enum_column(WithdrawalReason, "withdrawal_reason")

@@ -362,6 +362,7 @@ async def resume(
         expression_of_interest_id=(
             None if old.school_partnership_id is not None else old.expression_of_interest_id
         ),
+        lead_provider_id=old.lead_provider_id,
         schedule_id=old.schedule_id,
     )
     session.add(new)
@@ -639,6 +640,7 @@ async def change_schedule(
             )
         training.schedule_id = schedule.id
         training.school_partnership_id = new_partnership_id
+        training.lead_provider_id = viewer.lead_provider_id  # its partnership's, or EOI's
     else:
         # Training under way: it finishes yesterday (or when it already did) and new
         # training starts today on the new schedule; its declarations stay where they are.
@@ -658,6 +660,7 @@ async def change_schedule(
             expression_of_interest_id=(
                 None if new_partnership_id is not None else training.expression_of_interest_id
             ),
+            lead_provider_id=viewer.lead_provider_id,
             schedule_id=schedule.id,
         )
         session.add(result)

@@ -368,6 +368,7 @@ async def register_ect(
         started_on=started_on,
         training_programme=training_programme,
         expression_of_interest_id=provider[0] if provider else None,
+        lead_provider_id=lead_provider_id if provider else None,
         schedule_id=provider[1] if provider else None,
     )
     session.add(training)
@@ -904,6 +905,7 @@ async def change_training_choice(
         started_on=started_on,
         training_programme=training_programme,
         expression_of_interest_id=provider[0] if provider else None,
+        lead_provider_id=lead_provider_id if provider else None,
         schedule_id=provider[1] if provider else None,
     )
     session.add(training)

@@ -81,6 +81,15 @@ def build_training(world: World, streams: Streams) -> None:
         )
 
 
+def _lead_provider_id(period: TrainingPeriodInfo) -> int | None:
+    """The provider of the period's partnership, else of its expression of interest."""
+    if period.school_partnership:
+        return period.school_partnership.delivery_partnership.lead_provider_id
+    if period.expression_of_interest:
+        return period.expression_of_interest.lead_provider_id
+    return None
+
+
 def training_period_rows(world: World) -> Iterator[dict[str, Any]]:
     for period in world.training_periods:
         updated = period.withdrawn_at or period.deferred_at
@@ -103,6 +112,7 @@ def training_period_rows(world: World) -> Iterator[dict[str, Any]]:
             "expression_of_interest_id": period.expression_of_interest.id
             if period.expression_of_interest
             else None,
+            "lead_provider_id": _lead_provider_id(period),
             "schedule_id": period.schedule.id if period.schedule else None,
             "withdrawn_at": period.withdrawn_at,
             "withdrawal_reason": period.withdrawal_reason,
