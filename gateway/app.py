@@ -28,6 +28,7 @@ from gateway.ide import IDE
 from gateway.runtime import tune_gc
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
+from gateway.trusted.planner import TrustedOperations
 
 log = logging.getLogger("gateway")
 
@@ -42,6 +43,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.database = database
         self.settings = settings
         self.clock = clock
+        # Trusted documents planned once, here: the compiled path (gateway/trusted).
+        self.trusted = TrustedOperations.load(settings.operations_dir)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every HTTP request runs inside ``request_context``, which owns the session:
@@ -56,7 +59,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
         ) as context:
             # Request.state is scope["state"]: how get_context and process_result find it.
             scope.setdefault("state", {})["context"] = context
-            await super().__call__(scope, receive, send)
+            # A trusted document the planner compiled answers here; anything else (and
+            # a persisted query's text, filled in) goes on to Strawberry.
+            outcome = await self.trusted.handle(scope, receive, context)
+            if isinstance(outcome, Response):
+                await outcome(scope, receive, send)
+                return
+            await super().__call__(scope, outcome, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
