@@ -36,8 +36,9 @@ from tests.test_statement_counts import count_statements
 
 ROOT = Path(__file__).parent.parent
 PARTICIPANTS = (ROOT / "operations" / "lead_provider" / "Participants.graphql").read_text()
+UNFUNDED = (ROOT / "operations" / "lead_provider" / "UnfundedMentors.graphql").read_text()
 
-COMPILED = {"lead_provider/Participants.graphql"}
+COMPILED = {"lead_provider/Participants.graphql", "lead_provider/UnfundedMentors.graphql"}
 """The documents the planner compiles today (the rest run through Strawberry)."""
 
 
@@ -150,10 +151,12 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
     return [] if a == b else [f"{path}: {a!r} != {b!r}"]
 
 
-async def same(world, caller: Caller | None, variables: dict[str, Any]) -> Any:
+async def same(
+    world, caller: Caller | None, variables: dict[str, Any], document: str = PARTICIPANTS
+) -> Any:
     """Both paths answer alike; a lead provider's answer without errors was compiled
     (one SELECT for the credential, one for the teachers: Strawberry needs many more)."""
-    trusted, plain, cost = await both(world, caller and caller.token, PARTICIPANTS, variables)
+    trusted, plain, cost = await both(world, caller and caller.token, document, variables)
     assert without_request_ids(trusted) == without_request_ids(plain), differences(trusted, plain)
     if caller is not None and caller.role is Role.LEAD_PROVIDER and "errors" not in trusted:
         assert cost == 2, variables
@@ -175,18 +178,24 @@ async def test_participants_pages_match_strawberry_for_every_role(world) -> None
     assert (await same(world, None, {"first": 2}))["errors"]  # not signed in: the same error
 
 
-async def test_walking_every_page_alternating_paths_reads_the_same(world) -> None:
-    """A full sync in pages of 40, each page's cursor from the other path's answer."""
+def is_larger(request: pytest.FixtureRequest) -> bool:
+    return bool(request.node.callspec.params["world"] == "larger")
+
+
+async def test_walking_every_page_alternating_paths_reads_the_same(world, request) -> None:
+    """A full sync in pages of 40 (300 on the larger seed, to keep Strawberry's half
+    short), each page's cursor from the other path's answer."""
     db, client = world
+    size = 300 if is_larger(request) else 40
     providers = [c for c in await callers(db) if c.role is Role.LEAD_PROVIDER]
     for provider in providers:
         after, seen, pages = None, 0, 0
         while True:
-            trusted = await same(world, provider, {"first": 40, "after": after})
+            trusted = await same(world, provider, {"first": size, "after": after})
             plain = await post(
                 client,
                 provider.token,
-                {"query": PARTICIPANTS + "\n", "variables": {"first": 40, "after": after}},
+                {"query": PARTICIPANTS + "\n", "variables": {"first": size, "after": after}},
             )
             page = trusted["data"]["teachers"]
             seen += len(page["edges"])
@@ -226,6 +235,36 @@ async def test_walking_every_page_alternating_paths_reads_the_same(world) -> Non
         assert seen == visible and seen > 0
 
 
+async def test_unfunded_mentors_match_strawberry(world) -> None:
+    db, client = world
+    for caller in await callers(db):
+        for first in (1, 2, 100, 1000):
+            await same(world, caller, {"first": first}, UNFUNDED)
+    provider = next(c for c in await callers(db) if c.role is Role.LEAD_PROVIDER)
+    facts = await provider_facts(db, provider)
+    everyone = await same(
+        world, provider, {"first": 1000, "updatedSince": facts["middle"]}, UNFUNDED
+    )
+    assert "errors" not in everyone
+    # A walk in pages of 3, alternating the paths' cursors, reads the whole list once.
+    walked, after, pages = [], None, 0
+    whole = (await same(world, provider, {"first": 1000}, UNFUNDED))["data"]["unfundedMentors"]
+    while True:
+        body = {
+            "query": UNFUNDED + ("\n" if pages % 2 else ""),
+            "variables": {"first": 3, "after": after},
+        }
+        page = (await post(client, provider.token, body))["data"]["unfundedMentors"]
+        walked += page["edges"]
+        pages += 1
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert walked == whole["edges"] and walked, "unfunded mentors exist on seed data"
+    await same(world, provider, {"first": 0}, UNFUNDED)
+    await same(world, provider, {"after": "nope"}, UNFUNDED)
+
+
 async def provider_facts(db: Database, provider: Caller) -> dict[str, Any]:
     """Values to filter on, from the provider's own data."""
     async with db.session() as s:
@@ -263,8 +302,9 @@ async def provider_facts(db: Database, provider: Caller) -> dict[str, Any]:
     }
 
 
-async def test_each_filter_matches_strawberry(world) -> None:
+async def test_each_filter_matches_strawberry(world, request) -> None:
     db, client = world
+    first = 300 if is_larger(request) else 1000
     for provider in [c for c in await callers(db) if c.role is Role.LEAD_PROVIDER]:
         facts = await provider_facts(db, provider)
         spreads: list[dict[str, Any]] = [
@@ -282,7 +322,7 @@ async def test_each_filter_matches_strawberry(world) -> None:
         ]
         counted: list[int] = []
         for variables in spreads:
-            result = await same(world, provider, {"first": 1000, **variables})
+            result = await same(world, provider, {"first": first, **variables})
             assert "errors" not in result, (variables, result)
             counted.append(len(result["data"]["teachers"]["edges"]))
         assert any(counted), "the filters select someone on seed data"

@@ -240,17 +240,23 @@ async def unfunded_mentors(
 ) -> relay.Connection[UnfundedMentor]:
     """A lead provider's unfunded mentors (``policy.unfunded_mentors``), least recently
     updated first."""
-    stmt = ctx.scope.unfunded_mentors()
-    if updated_since:
-        stmt = stmt.where(tm.Teacher.api_updated_at >= updated_since)
-    return await paginate(
-        ctx,
-        stmt,
-        [tm.Teacher.api_updated_at, tm.Teacher.id],
-        UnfundedMentor.from_row,
-        first,
-        after,
-    )
+    stmt = unfunded_mentors_statement(ctx.scope, UpdatedSince(updated_since))
+    return await paginate(ctx, stmt, TEACHER_ORDER, UnfundedMentor.from_row, first, after)
+
+
+@dataclass
+class UpdatedSince:
+    """The one filter of lists that only take ``updatedSince``."""
+
+    updated_since: dt.datetime | None = None
+
+
+def unfunded_mentors_statement(scope: policy.Scope, filters: UpdatedSince) -> sa.Select[Any]:
+    """The unfunded mentors list (one definition: the resolver and gateway/trusted)."""
+    stmt = scope.unfunded_mentors()
+    if filters.updated_since:
+        stmt = stmt.where(tm.Teacher.api_updated_at >= filters.updated_since)
+    return stmt
 
 
 async def teacher_by_natural_key(

@@ -1,266 +1,53 @@
 """The ``teachers`` root field (lead providers' participants) compiled to one SELECT.
 
-Every value comes from the definitions the resolvers use: the page is
-``resolvers.teachers.teachers_statement`` (the policy's teacher rule and the filters)
-cut by ``resolvers.pagination.page_statement``; each related row is narrowed by the
-policy's ``Scope`` reads (``ids``, ``facts``, ``contacts``) exactly as the loaders
-read it (by id, under the model's rule); derived values are the SQL twins in
-``gateway.rules.derived``. A field this module does not know raises ``Unsupported``
-at start-up, and the document runs through Strawberry.
+Every value comes from the definitions the resolvers use: the rows are
+``resolvers.teachers.teachers_statement`` (the policy's teacher rule and the filters);
+each related row is narrowed by the policy's ``Scope`` reads (``Reads``) exactly as the
+loaders read it (by id, under the model's rule); derived values are the SQL twins in
+``gateway.rules.derived``. A field this module does not know raises ``Unsupported`` at
+start-up, and the document runs through Strawberry.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import dateutil.parser  # type: ignore[import-untyped]  # Strawberry's DateTime parser
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from gateway.auth import policy
 from gateway.models import inductions as im
 from gateway.models import schools as sm
 from gateway.models import teachers as tm
 from gateway.models import training as trm
-from gateway.resolvers.pagination import BadUserInput, encode_cursor, page_statement
 from gateway.resolvers.teachers import TEACHER_ORDER, TeacherFilters, teachers_statement
 from gateway.rules import derived
+from gateway.trusted.connection import (
+    ListField,
+    Parser,
+    Reads,
+    aliased,
+    among,
+    instant,
+    integers,
+    mark,
+    member,
+    string,
+    uuid_,
+)
 from gateway.trusted.jsonsql import JsonSQL
 from gateway.trusted.selection import Selected, Unsupported
 
-WHY = "trusted operation: teachers"
-
-MAX_INT = 2**31 - 1
-
-
-def _mark(stmt: Any) -> Any:
-    return policy.compiled_read(stmt, WHY)
-
-
-class Reads:
-    """The policy's reads one statement uses, each once, as a CTE at the top of the
-    statement: the viewer's visible ids of a model (``Scope.ids``, the condition the
-    loaders' ``scope.select(model)`` applies), facts (``Scope.facts``) and readable
-    contacts (``Scope.contacts``). Nested subqueries then test membership in a CTE,
-    which keeps the SQL shallow (SQLite's parser has a depth limit) and computes each
-    rule once per statement."""
-
-    def __init__(self, scope: policy.Scope) -> None:
-        self.scope = scope
-        self.today = scope.today
-        self._ctes: dict[str, Any] = {}
-
-    def _cte(self, name: str, build: Callable[[], Any]) -> Any:
-        if name not in self._ctes:
-            self._ctes[name] = build().cte(name)
-        return self._ctes[name]
-
-    def visible(self, alias: Any, model: type) -> sa.ColumnElement[bool]:
-        """``alias`` is a row of ``model`` the viewer may see."""
-        pk: Any = sa.inspect(model).primary_key[0]
-        table: str = sa.inspect(model).local_table.name
-        cte = self._cte(f"visible_{table}", lambda: self.scope.ids(getattr(model, pk.key)))
-        return getattr(alias, pk.key).in_(sa.select(*cte.c))
-
-    def facts(self, rule: policy.Rule, column: Any) -> sa.Select[Any]:
-        """``column`` (the id) of the rows ``rule`` lets the viewer derive values from."""
-        cte = self._cte(
-            f"facts_{rule.__name__}", lambda: self.scope.facts(rule, column.class_, column)
-        )
-        return sa.select(*cte.c)
-
-    def email(self, model: Any, key: Any) -> Any:
-        """The email of the ``model`` row ``key`` when the viewer may read it."""
-        table = sa.inspect(model).local_table.name
-        cte = self._cte(f"contacts_{table}", lambda: self.scope.contacts(model))
-        return _mark(sa.select(cte.c.email).where(cte.c.id == key)).scalar_subquery()
-
-
-# -- arguments: request variables to the resolver's values ------------------------------
-
-
-def _int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not -MAX_INT <= value <= MAX_INT:
-        raise Unsupported("not an Int")
-    return value
-
-
-def _uuid(value: object) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Unsupported("not a UUID") from None
-
-
-def _instant(value: object) -> dt.datetime:
-    if not isinstance(value, str):
-        raise Unsupported("not a DateTime")
-    try:
-        parsed = dateutil.parser.isoparse(value)  # as Strawberry's DateTime parses
-    except ValueError:
-        raise Unsupported("not a DateTime") from None
-    if parsed.tzinfo is None:
-        raise Unsupported("an instant without a zone (Strawberry refuses it)")
-    return parsed
-
-
-def _string(value: object) -> str:
-    if not isinstance(value, str):
-        raise Unsupported("not a String")
-    return value
-
-
-def _member(enum_cls: Any) -> Callable[[object], Any]:
-    def parse(value: object) -> Any:
-        if not isinstance(value, str) or value not in enum_cls.__members__:
-            raise Unsupported("not a member")
-        return enum_cls[value]
-
-    return parse
-
-
-def _cohorts(value: object) -> list[int]:
-    if not isinstance(value, list):
-        raise Unsupported("not a list")
-    return [_int(v) for v in value]
-
-
-FILTERS: dict[str, tuple[str, Callable[[object], Any]]] = {
-    "schoolUrn": ("school_urn", _string),
-    "updatedSince": ("updated_since", _instant),
-    "cohorts": ("cohorts", _cohorts),
-    "trainingStatus": ("training_status", _member(derived.TrainingStatus)),
-    "participantId": ("participant_id", _uuid),
-    "fromParticipantId": ("from_participant_id", _uuid),
-    "deliveryPartnerId": ("delivery_partner_id", _uuid),
-    "inductionStatus": ("induction_status", _member(derived.InductionStatus)),
+FILTERS: dict[str, tuple[str, Parser]] = {
+    "schoolUrn": ("school_urn", string),
+    "updatedSince": ("updated_since", instant),
+    "cohorts": ("cohorts", integers),
+    "trainingStatus": ("training_status", member(derived.TrainingStatus)),
+    "participantId": ("participant_id", uuid_),
+    "fromParticipantId": ("from_participant_id", uuid_),
+    "deliveryPartnerId": ("delivery_partner_id", uuid_),
+    "inductionStatus": ("induction_status", member(derived.InductionStatus)),
 }
-
-
-@dataclass(frozen=True)
-class PageArgs:
-    filters: TeacherFilters
-    size: int
-    after: str | None
-
-
-def bind(field: Selected, variables: dict[str, Any], page_cap: int) -> PageArgs:
-    """The arguments of one request, or Unsupported (Strawberry then answers, with its
-    error where there is one: a bad page size, cursor or value)."""
-
-    def value(name: str) -> Any:
-        variable = field.variables.get(name)
-        return None if variable is None else variables.get(variable)
-
-    filters = TeacherFilters()
-    for name, (attribute, parse) in FILTERS.items():
-        raw = value(name)
-        if raw is not None:
-            setattr(filters, attribute, parse(raw))
-    first = value("first")
-    size = 100 if first is None else _int(first)
-    size = min(size, page_cap) if first is None else size
-    if not 1 <= size <= page_cap:
-        raise Unsupported("page size out of range")
-    after = value("after")
-    if after is not None and not isinstance(after, str):
-        raise Unsupported("not a cursor")
-    return PageArgs(filters, size, after or None)
-
-
-# -- the statement ------------------------------------------------------------------------
-
-CONNECTION_ARGUMENTS = {"first", "after", *FILTERS}
-
-
-class TeachersPlan:
-    """The ``teachers`` connection of one document: checked at start-up, rendered per
-    request into one SELECT of (edges JSON, rows read, last row's key)."""
-
-    def __init__(self, field: Selected) -> None:
-        field.only(CONNECTION_ARGUMENTS)
-        self.field = field
-        self.page_info: Selected | None = None
-        self.edges: Selected | None = None
-        for child in field.children:
-            if child.name == "pageInfo":
-                for info in child.children:
-                    if info.name not in PAGE_INFO:
-                        raise Unsupported(f"pageInfo.{info.name}")
-                self.page_info = child
-            elif child.name == "edges":
-                for edge in child.children:
-                    if edge.name != "node":
-                        raise Unsupported(f"edges.{edge.name}")
-                    _check_teacher(edge.children)
-                self.edges = child
-            else:
-                raise Unsupported(f"teachers.{child.name}")
-
-    def statement(self, j: JsonSQL, viewer_scope: policy.Scope, args: PageArgs) -> sa.Select[Any]:
-        """Raises BadUserInput for a cursor that is not ours."""
-        scope = Reads(viewer_scope)
-        order = list(TEACHER_ORDER)
-        rows = page_statement(
-            teachers_statement(viewer_scope, args.filters), order, args.size, args.after
-        )
-        page = rows.add_columns(sa.func.row_number().over(order_by=order).label("page_rank")).cte(
-            "page"
-        )
-        kept = _mark(sa.select(page.c.id).select_from(page).where(page.c.page_rank <= args.size))
-        edges: Any = sa.literal(None)
-        if self.edges is not None:
-            edge = j.obj(
-                [
-                    (e.key, j.nested(_teacher(j, scope, page, e.children)))
-                    for e in self.edges.children
-                ]
-            )
-            edges = j.text(j.array(edge, kept, [page.c.page_rank]))
-        last = kept.order_by(page.c.page_rank.desc()).limit(1)
-        return _mark(
-            sa.select(
-                edges.label("edges"),
-                _mark(sa.select(sa.func.count()).select_from(page)).scalar_subquery().label("n"),
-                last.with_only_columns(page.c.api_updated_at).scalar_subquery().label("k0"),
-                last.with_only_columns(page.c.id).scalar_subquery().label("k1"),
-            )
-        )
-
-    def render(self, row: Any, args: PageArgs) -> bytes:
-        """The root field's JSON, from the SELECT's one row."""
-        has_next = row.n > args.size
-        end_cursor = encode_cursor([row.k0, row.k1]) if row.k1 is not None else None
-        parts: list[bytes] = []
-        for child in self.field.children:
-            if child is self.page_info:
-                info = {
-                    "hasNextPage": has_next,
-                    "hasPreviousPage": args.after is not None,
-                    "endCursor": end_cursor,
-                }
-                values = b",".join(_key(i.key) + _json(info[i.name]) for i in child.children)
-                parts.append(_key(child.key) + b"{" + values + b"}")
-            else:
-                parts.append(_key(child.key) + (row.edges or "[]").encode())
-        return b"{" + b",".join(parts) + b"}"
-
-
-PAGE_INFO = {"hasNextPage", "hasPreviousPage", "endCursor"}
-
-
-def _key(name: str) -> bytes:
-    return b'"' + name.encode() + b'":'
-
-
-def _json(value: object) -> bytes:
-    import orjson
-
-    return orjson.dumps(value)
 
 
 # -- a teacher ----------------------------------------------------------------------------
@@ -315,7 +102,7 @@ def _id_changes(j: JsonSQL, scope: Reads, page: Any, children: list[Selected]) -
         "toParticipantId": j.uuid(change.api_to_teacher_id),
         "changedAt": j.instant(change.created_at),
     }
-    rows = _mark(
+    rows = mark(
         sa.select(change.id)
         .select_from(change)
         .where(change.teacher_id == t.id, scope.visible(change, tm.TeacherIdChange))
@@ -473,10 +260,10 @@ class _Enrolment:
         """The teacher's induction periods as InductionFactsByTeacher reads them."""
         period = aliased(im.InductionPeriod, name="induction_fact")
         facts = self.scope.facts(policy.induction_facts, im.InductionPeriod.id)
-        periods = _mark(
+        periods = mark(
             sa.select(period.id)
             .select_from(period)
-            .where(period.teacher_id == self.tp.teacher_id, period.id.in_(facts))
+            .where(period.teacher_id == self.tp.teacher_id, among(period.id, facts))
         )
         return period, periods
 
@@ -498,14 +285,14 @@ class _Enrolment:
         period = aliased(sm.MentorAtSchoolPeriod, name="mentorship_mentor")
         mentor = aliased(tm.Teacher, name="mentorship_teacher")
         facts = self.scope.facts(policy.mentor_facts, sm.MentorshipPeriod.id)
-        latest = _mark(
+        latest = mark(
             sa.select(mentor.api_id)
             .select_from(ship)
             .join(period, period.id == ship.mentor_at_school_period_id)
             .join(mentor, mentor.id == period.teacher_id)
             .where(
                 ship.ect_at_school_period_id == self.tp.ect_at_school_period_id,
-                ship.id.in_(facts),
+                among(ship.id, facts),
             )
             .order_by(
                 sa.case((ship.finished_on.is_(None), 0), else_=1),
@@ -619,7 +406,7 @@ class _Enrolment:
         each participant type (``latest_of_each_type``)."""
         tp = self.tp
         later = aliased(trm.TrainingPeriod, name="tp_later")
-        newer = _mark(
+        newer = mark(
             sa.select(later.id).where(
                 later.teacher_id == tp.teacher_id,
                 self.scope.visible(later, trm.TrainingPeriod),
@@ -633,7 +420,7 @@ class _Enrolment:
         stmt = sa.select(tp.id).select_from(tp)
         for alias, on in self.joins:
             stmt = stmt.outerjoin(alias, on)
-        return _mark(
+        return mark(
             stmt.where(
                 tp.teacher_id == self.t.id,
                 self.scope.visible(tp, trm.TrainingPeriod),
@@ -650,4 +437,12 @@ def _enrolments(j: JsonSQL, scope: Reads, page: Any, children: list[Selected]) -
     return j.array(element, enrolment.rows(), [ect_first], outer=page)
 
 
-__all__ = ["BadUserInput", "PageArgs", "TeachersPlan", "bind"]
+TEACHERS = ListField(
+    filters=TeacherFilters,
+    arguments=FILTERS,
+    statement=teachers_statement,
+    order=TEACHER_ORDER,
+    check_node=_check_teacher,
+    node=_teacher,
+)
+"""Query.teachers: the lead providers' participants (operations/lead_provider/Participants)."""
