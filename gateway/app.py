@@ -44,7 +44,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.clock = clock
         # Trusted documents planned once, here: the compiled path (gateway/trusted).
-        self.trusted = TrustedOperations.load(settings.operations_dir)
+        self.trusted = TrustedOperations.load(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every HTTP request runs inside ``request_context``, which owns the session:

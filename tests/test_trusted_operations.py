@@ -10,6 +10,7 @@ plus the credential lookup. Seed data at two scales, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -42,13 +43,19 @@ COMPILED = {"lead_provider/Participants.graphql", "lead_provider/UnfundedMentors
 """The documents the planner compiles today (the rest run through Strawberry)."""
 
 
-def test_the_planner_compiles_what_it_says() -> None:
-    trusted = TrustedOperations.load(str(ROOT / "operations"))
+def test_the_planner_compiles_what_it_says(settings: Settings) -> None:
+    trusted = TrustedOperations.load(settings)
     planned = {
         str(p.document.path.relative_to(ROOT / "operations")) for p in trusted.plans.values()
     }
     assert planned == COMPILED
     assert len(trusted.manifest) == len(list((ROOT / "operations").glob("*/*.graphql")))
+    # Training on a database of its own: the compiled SQL could not reach it, so nothing
+    # is planned (every document runs through Strawberry, which routes by domain).
+    apart = dataclasses.replace(
+        settings, domain_urls={"training": "sqlite+aiosqlite:////tmp/elsewhere.db"}
+    )
+    assert TrustedOperations.load(apart).plans == {}
 
 
 # -- two seeded databases ----------------------------------------------------------------

@@ -26,6 +26,7 @@ from gateway.auth import policy
 from gateway.context import Context
 from gateway.errors import BadUserInput
 from gateway.schema import schema
+from gateway.settings import Settings
 from gateway.trusted.connection import ConnectionPlan, ListField
 from gateway.trusted.jsonsql import JsonSQL
 from gateway.trusted.manifest import Manifest, TrustedDocument
@@ -92,9 +93,17 @@ class TrustedOperations:
     checked: set[tuple[Any, ...]] = field(default_factory=set)  # see _check_policy
 
     @classmethod
-    def load(cls, operations_dir: str) -> TrustedOperations:
-        trusted = cls(Manifest.load(operations_dir))
+    def load(cls, settings: Settings) -> TrustedOperations:
+        """The manifest of ``settings.operations_dir`` and the plans for it. The compiled
+        statements read the teachers, schools, inductions and training tables on the
+        request session's main connection: when those domains live on another database
+        than ``DATABASE_URL``, nothing is planned (Strawberry routes each read)."""
+        trusted = cls(Manifest.load(settings.operations_dir))
+        apart = [d for d in policy.SCOPE_DOMAINS if settings.url_for(d) != settings.database_url]
         for document in trusted.manifest.documents():
+            if apart:
+                trusted.not_planned[str(document.path)] = f"{', '.join(apart)} on another database"
+                continue
             try:
                 trusted.plans[document.sha256] = plan_document(document)
             except Unsupported as e:
