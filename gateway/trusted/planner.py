@@ -185,14 +185,16 @@ class TrustedOperations:
             return None
         scope = policy.Scope(viewer, context.today)
         session = context.session
-        j = _JSON[session.get_bind().dialect.name]
-        try:
-            bound = [(root, root.bind(variables, context.page_cap)) for root in plan.roots]
-            statements = [root.statement(j, scope, args) for root, args in bound]
-        except (Unsupported, BadUserInput):
-            return None  # Strawberry answers, with its error where there is one
+        j = _JSON.get(session.get_bind().dialect.name)
+        if j is None:
+            return None
         parts: list[bytes] = []
         try:
+            try:
+                bound = [(root, root.bind(variables, context.page_cap)) for root in plan.roots]
+                statements = [root.statement(j, scope, args) for root, args in bound]
+            except (Unsupported, BadUserInput):
+                return None  # Strawberry answers, with its error where there is one
             # On the session's connection, as Core: the ORM's per-execution compile
             # state cost more than the SQL (and missed the compiled cache). The request
             # session's guard (policy.RequestSession) does not see Core executions, so
