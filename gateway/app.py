@@ -37,6 +37,8 @@ from gateway.overload import ConcurrencyLimit
 from gateway.runtime import tune_gc
 from gateway.schema import schema
 from gateway.settings import Settings, get_settings
+from gateway.trusted.execution import compiled_json
+from gateway.trusted.planner import TrustedOperations
 
 log = logging.getLogger("gateway")
 
@@ -58,6 +60,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         )
         self.known_operations = observability.known_operations(settings)
         self.buckets = buckets_for(settings.redis_url, settings.redis_key_prefix)
+        # Trusted documents planned once, here: the compiled path (gateway/trusted).
+        self.trusted = TrustedOperations.load(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The transport checks and reads the request first (a refusal opens no
@@ -76,6 +80,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         try:
             try:
                 exchange = await transport.prepare(scope, receive, self.settings.max_request_bytes)
+                # A persisted query's hash becomes its text (or is refused as unknown).
+                exchange = self.trusted.resolve(exchange)
             except transport.Refusal as refusal:
                 record.error_codes.append(refusal.code)
                 media_type = transport.refusal_media_type(scope)
@@ -89,6 +95,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 ) as context,
             ):
                 record.viewer(context.viewer)
+                if (untrusted := self.trusted.refusal_for(context.viewer, exchange)) is not None:
+                    record.error_codes.append(untrusted.code)
+                    response = untrusted.response(exchange.media_type, record.request_id)
+                    await response(scope, receive, send)
+                    return
+                context.trusted = self.trusted  # the compiled path (CompiledExecution)
                 scope["state"].update(context=context, exchange=exchange)
                 try:
                     response = await self.run(Request(scope, receive))
@@ -189,7 +201,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         return transport.create_response(self.encode_json(response_data), sub_response)
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        # A compiled root field's JSON, built by the database, goes out as it is.
+        return orjson.dumps(data, default=compiled_json)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from local files under a strict CSP (gateway/ide), not from a CDN."""

@@ -33,6 +33,7 @@ from gateway.settings import Settings
 
 if TYPE_CHECKING:
     from gateway.limits.extension import RequestLimits
+    from gateway.trusted.planner import TrustedOperations
 
 log = logging.getLogger("gateway")
 
@@ -50,6 +51,8 @@ class Context:
     selection_cache: dict[tuple[str | int, ...], set[str]] = field(default_factory=dict)
     limits: RequestLimits | None = None
     """The caller's bucket and this request's cost (set by the HTTP view)."""
+    trusted: TrustedOperations | None = None
+    """The compiled plans of the trusted documents (set by the HTTP view; None: none)."""
 
     @property
     def today(self) -> dt.date:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from gateway.auth.policy import RequestSession
 from gateway.models import Base
 from gateway.settings import DOMAINS, Settings
+from gateway.trusted.jsonsql import SQLITE_FUNCTIONS
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,6 +30,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite has no base64 nor UUID text: the trusted operations' SQL uses these.
+    for name, function in SQLITE_FUNCTIONS.items():
+        dbapi_connection.create_function(name, 1, function, deterministic=True)
 
 
 def create_engine(url: str, statement_timeout: float | None = None, **kwargs: Any) -> AsyncEngine:

@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gateway.auth.viewer import Role
 from gateway.limits.rules import LimitsSettingError, parse_overrides
 
 DOMAINS: tuple[str, ...] = ("teachers", "schools", "inductions", "training", "payments", "audit")
@@ -108,6 +109,16 @@ def _limit_overrides(raw: str | None) -> dict[str, dict[str, int]]:
         raise SettingsError(str(e)) from None
 
 
+def _roles(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated role names (empty: none)."""
+    roles = tuple(r.strip() for r in env.get(name, "").split(",") if r.strip())
+    known = [r.value for r in Role]
+    for role in roles:
+        if role not in known:
+            raise SettingsError(f"{name} holds {role!r}: expected roles among {', '.join(known)}")
+    return roles
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -136,6 +147,8 @@ class Settings:
     server_timing: bool = False  # Server-Timing on /graphql responses (gateway/observability.py)
     redis_url: str | None = None
     redis_key_prefix: str = "ecf-gateway:rate:"
+    trusted_only_roles: tuple[str, ...] = ()
+    """Roles that may run only the trusted documents under operations/ (TRUSTED_ONLY_ROLES)."""
     limit_overrides: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per-role changes to gateway/limits/rules.py's table (``GATEWAY_LIMITS``)."""
 
@@ -206,6 +219,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             redis_key_prefix=env.get("REDIS_KEY_PREFIX") or cls.redis_key_prefix,
             limit_overrides=_limit_overrides(env.get("GATEWAY_LIMITS")),
+            trusted_only_roles=_roles(env, "TRUSTED_ONLY_ROLES"),
         )
 
     def require_token_verification(self) -> None:

@@ -1165,6 +1165,14 @@ def domain_read(stmt: Any, why: str) -> Any:
     return stmt.execution_options(policy=f"domain:{why}")
 
 
+def compiled_read(stmt: Any, why: str) -> Any:
+    """A SELECT of a trusted operation's compiled SQL (gateway/trusted): every table it
+    reads is narrowed to this viewer by a ``Scope`` read of this module (``ids``,
+    ``facts``, ``contacts``) in its WHERE or ON clause, or is the result of one.
+    Greppable: every use says why."""
+    return stmt.execution_options(policy=f"compiled:{why}")
+
+
 def system_read(stmt: Any, why: str) -> Any:
     """A read the gateway makes for itself, before any viewer exists (credentials)."""
     return stmt.execution_options(policy=f"system:{why}")

@@ -42,6 +42,7 @@ from gateway.limits.operation import (
 )
 from gateway.limits.rates import Buckets, BucketState
 from gateway.limits.rules import RoleLimits, limits_for, page_size_within
+from gateway.trusted.execution import parsed
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -244,7 +245,8 @@ class LimitsExtension(SchemaExtension):
                 yield
                 return
         yield
-        data = ec.result.data if ec.result is not None else None
+        # Compiled fields (gateway/trusted) are JSON bytes: read them to count.
+        data = parsed(ec.result.data) if ec.result is not None else None
         if request is not None:
             request.actual = cost.actual(
                 ec.schema._schema, ec.graphql_document, ec.operation_name, data

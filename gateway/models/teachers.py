@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -54,6 +55,14 @@ def trn_check() -> sa.CheckConstraint:
 def full_name(trs_first_name: str, trs_last_name: str, corrected_name: str | None) -> str:
     """The name to show: a school's correction wins over the TRS names."""
     return corrected_name or f"{trs_first_name} {trs_last_name}"
+
+
+def full_name_sql(trs_first_name: Any, trs_last_name: Any, corrected_name: Any) -> Any:
+    """``full_name`` in SQL over a teacher's columns (an empty correction does not win)."""
+    return sa.case(
+        (sa.and_(corrected_name.is_not(None), corrected_name != ""), corrected_name),
+        else_=trs_first_name + " " + trs_last_name,
+    )
 
 
 class Teacher(IdMixin, TimestampsMixin, Base):

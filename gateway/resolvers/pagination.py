@@ -78,6 +78,20 @@ def page_size(ctx: Context, first: int | None) -> int:
     return page_size_within(first, cap)
 
 
+def page_statement(
+    stmt: sa.Select[Any], order: Sequence[Any], size: int, after: str | None
+) -> sa.Select[Any]:
+    """The rows of a page and one more (so the page knows whether another follows):
+    ``stmt`` after the cursor ``after`` (BadUserInput when it is not one of ours), in
+    ``order``. Shared with the trusted operations' compiled SQL (gateway/trusted)."""
+    if after:
+        values = decode_cursor(after, order)
+        # Bind each value with its column's type (UTC instants on SQLite, for one).
+        bound = [sa.literal(v, type_=c.type) for c, v in zip(order, values, strict=True)]
+        stmt = stmt.where(sa.tuple_(*order) > sa.tuple_(*bound))
+    return stmt.order_by(*order).limit(size + 1)
+
+
 async def page_rows(
     ctx: Context,
     stmt: sa.Select[Any],
@@ -88,12 +102,7 @@ async def page_rows(
     """One page of ``stmt`` (scoped and filtered) in ``order``, which ends with a unique
     key: each row with its cursor, and the page's info."""
     size = page_size(ctx, first)
-    if after:
-        values = decode_cursor(after, order)
-        # Bind each value with its column's type (UTC instants on SQLite, for one).
-        bound = [sa.literal(v, type_=c.type) for c, v in zip(order, values, strict=True)]
-        stmt = stmt.where(sa.tuple_(*order) > sa.tuple_(*bound))
-    rows = await ctx.loaders.fetch(stmt.order_by(*order).limit(size + 1))
+    rows = await ctx.loaders.fetch(page_statement(stmt, order, size, after))
     has_next = len(rows) > size
     rows = rows[:size]
     keys = [c.key for c in order]

@@ -42,12 +42,12 @@ class TeacherFilters:
     induction_status: InductionStatus | None = None
 
 
-def _latest_enrolment_ids(ctx: Context) -> sa.Select[Any]:
+def _latest_enrolment_ids(scope: policy.Scope) -> sa.Select[Any]:
     """Ids of the visible training periods that are enrolments (``Teacher.enrolments``):
     the latest ECT and the latest mentor one of each teacher (start, then id)."""
     tp = trm.TrainingPeriod
     ranked = (
-        ctx.scope.select(
+        scope.select(
             tp,
             tp.id,
             sa.func.row_number()
@@ -61,7 +61,7 @@ def _latest_enrolment_ids(ctx: Context) -> sa.Select[Any]:
     return sa.select(ranked.c.id).where(ranked.c.rank == 1)
 
 
-def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnElement[bool]]:
+def _training_conditions(scope: policy.Scope, f: TeacherFilters) -> list[sa.ColumnElement[bool]]:
     """Filters on the teacher's enrolments (cohort, status, delivery partner): the latest
     visible training period of each participant type, as v3 filters on a participant's
     latest ECT and mentor training with the provider (register-early-career-teachers,
@@ -78,7 +78,7 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
     if f.delivery_partner_id:
         conds.append(
             trm.TrainingPeriod.school_partnership_id.in_(
-                ctx.scope.ids(trm.SchoolPartnership.id)
+                scope.ids(trm.SchoolPartnership.id)
                 .join(
                     trm.LeadProviderDeliveryPartnership,
                     trm.LeadProviderDeliveryPartnership.id
@@ -94,8 +94,8 @@ def _training_conditions(ctx: Context, f: TeacherFilters) -> list[sa.ColumnEleme
         )
     if not conds:
         return []
-    enrolments = ctx.scope.ids(trm.TrainingPeriod.teacher_id).where(
-        trm.TrainingPeriod.id.in_(_latest_enrolment_ids(ctx)), *conds
+    enrolments = scope.ids(trm.TrainingPeriod.teacher_id).where(
+        trm.TrainingPeriod.id.in_(_latest_enrolment_ids(scope)), *conds
     )
     return [tm.Teacher.id.in_(enrolments)]
 
@@ -109,7 +109,24 @@ async def teachers(
     inserted or changed during a sync never shift a page. A participant changed during
     the sync moves forward (its stamp only grows) and is read again on a later page:
     none is missed, and one read twice carries its newest data."""
-    scope = ctx.scope
+    return await paginate(
+        ctx,
+        teachers_statement(ctx.scope, filters),
+        TEACHER_ORDER,
+        Teacher.from_row,
+        first,
+        after,
+    )
+
+
+TEACHER_ORDER = (tm.Teacher.api_updated_at, tm.Teacher.id)
+"""The order of every teachers list, ending with a unique key (its cursors hold it)."""
+
+
+def teachers_statement(scope: policy.Scope, filters: TeacherFilters) -> sa.Select[Any]:
+    """The visible teachers that pass ``filters``: the one definition of the teachers
+    list, used by the resolver and by the trusted operations' compiled SQL
+    (gateway/trusted)."""
     stmt = scope.select(tm.Teacher)
     if filters.school_urn:
         school_ids = scope.ids(sm.School.id).where(sm.School.urn == filters.school_urn)
@@ -141,10 +158,7 @@ async def teachers(
         )
     if filters.induction_status:
         stmt = stmt.where(induction_status_condition(filters.induction_status))
-    stmt = stmt.where(*_training_conditions(ctx, filters))
-    return await paginate(
-        ctx, stmt, [tm.Teacher.api_updated_at, tm.Teacher.id], Teacher.from_row, first, after
-    )
+    return stmt.where(*_training_conditions(scope, filters))
 
 
 def _transfer_candidates(ctx: Context) -> sa.ColumnElement[bool]:
@@ -226,17 +240,23 @@ async def unfunded_mentors(
 ) -> relay.Connection[UnfundedMentor]:
     """A lead provider's unfunded mentors (``policy.unfunded_mentors``), least recently
     updated first."""
-    stmt = ctx.scope.unfunded_mentors()
-    if updated_since:
-        stmt = stmt.where(tm.Teacher.api_updated_at >= updated_since)
-    return await paginate(
-        ctx,
-        stmt,
-        [tm.Teacher.api_updated_at, tm.Teacher.id],
-        UnfundedMentor.from_row,
-        first,
-        after,
-    )
+    stmt = unfunded_mentors_statement(ctx.scope, UpdatedSince(updated_since))
+    return await paginate(ctx, stmt, TEACHER_ORDER, UnfundedMentor.from_row, first, after)
+
+
+@dataclass
+class UpdatedSince:
+    """The one filter of lists that only take ``updatedSince``."""
+
+    updated_since: dt.datetime | None = None
+
+
+def unfunded_mentors_statement(scope: policy.Scope, filters: UpdatedSince) -> sa.Select[Any]:
+    """The unfunded mentors list (one definition: the resolver and gateway/trusted)."""
+    stmt = scope.unfunded_mentors()
+    if filters.updated_since:
+        stmt = stmt.where(tm.Teacher.api_updated_at >= filters.updated_since)
+    return stmt
 
 
 async def teacher_by_natural_key(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -204,6 +204,66 @@ def induction_status(
     if any(p.finished_on is None for p in periods):
         return InductionStatus.IN_PROGRESS
     return InductionStatus.PAUSED if periods else InductionStatus.NOT_STARTED
+
+
+def completed_induction(periods: Sequence[Any]) -> Any:
+    """The teacher's latest finished induction period with an outcome, if any (the real
+    service's ``finished_induction_period``); ``periods`` oldest first."""
+    done = [p for p in periods if p.finished_on is not None and p.outcome is not None]
+    return max(done, key=lambda p: p.started_on) if done else None
+
+
+def induction_start_date(periods: Sequence[InductionSpan]) -> dt.date | None:
+    """Start of the current (else latest) induction period; ``periods`` oldest first."""
+    if not periods:
+        return None
+    open_ = [p for p in periods if p.finished_on is None]
+    return (open_ or periods)[-1].started_on
+
+
+def overall_induction_start_date(periods: Sequence[InductionSpan]) -> dt.date | None:
+    """Start of the first induction period; ``periods`` oldest first."""
+    return periods[0].started_on if periods else None
+
+
+# The three above in SQL, over ``periods``: a SELECT of one teacher's induction periods
+# (``period`` is its induction period alias), as the loaders read them oldest first
+# (start, then id). Kept beside the Python rules so the two read as one;
+# tests/test_trusted_operations.py compares them on seed data at two scales.
+
+
+def completed_induction_sql(period: Any, periods: sa.Select[Any]) -> sa.Select[Any]:
+    """``completed_induction``: the latest (by start; the first of equals) finished
+    period with an outcome, as a one-row SELECT of ``period`` columns to narrow."""
+    return (
+        periods.where(period.finished_on.is_not(None), period.outcome.is_not(None))
+        .order_by(period.started_on.desc(), period.id)
+        .limit(1)
+    )
+
+
+def induction_start_date_sql(period: Any, periods: sa.Select[Any]) -> Any:
+    """``induction_start_date``: the last open period, else the last period."""
+    return (
+        periods.with_only_columns(period.started_on)
+        .order_by(
+            sa.case((period.finished_on.is_(None), 0), else_=1),
+            period.started_on.desc(),
+            period.id.desc(),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def overall_induction_start_date_sql(period: Any, periods: sa.Select[Any]) -> Any:
+    """``overall_induction_start_date``: the first period's start."""
+    return (
+        periods.with_only_columns(period.started_on)
+        .order_by(period.started_on, period.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def induction_status_condition(status: InductionStatus) -> sa.ColumnElement[bool]:

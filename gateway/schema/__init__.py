@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from gateway.limits.extension import LimitsExtension
 from gateway.schema.mutations import Mutation
 from gateway.schema.query import Query
+from gateway.trusted.execution import CompiledExecution
 
 
 def _parse_uuid(value: object) -> uuid.UUID:
@@ -59,5 +60,8 @@ schema = GatewaySchema(
         # The caller's limits, cost and rate limit (gateway/limits); it also parses and
         # validates (cached per document and role), hiding suggestions in production.
         LimitsExtension,
+        # Then a planned trusted document runs as one SQL statement per root field
+        # (gateway/trusted), after the limits have priced and charged it.
+        CompiledExecution,
     ],
 )

@@ -419,7 +419,7 @@ class TrainingPeriod(ModelNode):
             mentor_funding_ended=bool(
                 teacher is not None and teacher.mentor_became_ineligible_for_funding_on
             ),
-            induction_completed=_completed_induction(self.facts.induction) is not None,
+            induction_completed=derived.completed_induction(self.facts.induction) is not None,
         )
 
     @strawberry.field(
@@ -441,18 +441,14 @@ class TrainingPeriod(ModelNode):
         "before an appropriate body claims them."
     )
     def induction_start_date(self) -> dt.date | None:
-        periods = self.facts.induction
-        if not periods:
-            return None
-        open_ = [p for p in periods if p.finished_on is None]
-        return (open_ or periods)[-1].started_on
+        return derived.induction_start_date(self.facts.induction)
 
     @strawberry.field(
         description="When the teacher's induction finished with an outcome (v3 "
         "induction_end_date); null until then."
     )
     def induction_end_date(self) -> dt.date | None:
-        completed = _completed_induction(self.facts.induction)
+        completed = derived.completed_induction(self.facts.induction)
         return completed.finished_on if completed is not None else None
 
     @strawberry.field(
@@ -460,8 +456,7 @@ class TrainingPeriod(ModelNode):
         "overall_induction_start_date)."
     )
     def overall_induction_start_date(self) -> dt.date | None:
-        periods = self.facts.induction
-        return periods[0].started_on if periods else None
+        return derived.overall_induction_start_date(self.facts.induction)
 
     @strawberry.field(
         description="For a mentor: when their mentor training stopped being funded (v3 "
@@ -563,10 +558,3 @@ class TrainingPeriod(ModelNode):
 
         rows = await ctx(info).loaders.get(DeclarationsByTrainingPeriod).load(self.row.id)
         return Declaration.many(rows)
-
-
-def _completed_induction(periods: Sequence[Any]) -> Any:
-    """The teacher's latest finished induction period with an outcome, if any (the real
-    service's ``finished_induction_period``)."""
-    done = [p for p in periods if p.finished_on is not None and p.outcome is not None]
-    return max(done, key=lambda p: p.started_on) if done else None
