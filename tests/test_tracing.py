@@ -1,0 +1,176 @@
+"""OpenTelemetry tracing when GATEWAY_TRACING=otlp (issue 12, "Logs and metrics"; README,
+"Running in production"): one span per GraphQL request carrying the log line's fields and
+nothing a caller sent; with tracing off (the default) nothing is recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+
+from gateway.app import create_app
+from gateway.auth.viewer import Role
+from gateway.clock import FixedClock
+from gateway.db import Database
+from gateway.models import schools as sm
+from gateway.models import teachers as tm
+from gateway.settings import Settings, SettingsError
+from gateway.tracing import Tracing
+from tests.conftest import SEED_TODAY
+from tests.graph import callers
+
+# The TRN and the email travel as variables; another TRN is spelled in the document.
+FIND = """query Find($trn: String, $email: String) {
+  teacher(trn: $trn) { fullName }
+  other: teacher(trn: $email) { fullName }
+  literal: teacher(trn: "7654321") { fullName }
+}"""
+
+
+def everything_recorded(spans: Sequence[ReadableSpan]) -> str:
+    """Every name and attribute value of every span, and the resource, as one text."""
+    parts: list[str] = []
+    for span in spans:
+        parts.append(span.name)
+        for attributes in (span.attributes or {}, span.resource.attributes):
+            parts += [f"{k}={v}" for k, v in attributes.items()]
+        parts += [event.name for event in span.events]
+    return "\n".join(parts)
+
+
+async def test_a_request_makes_one_span_with_the_log_lines_fields_and_no_personal_data(
+    seeded_db: Database,
+) -> None:
+    school = next(c for c in await callers(seeded_db) if c.role is Role.SCHOOL_USER)
+    async with seeded_db.session() as s:
+        trn, email = (
+            await s.execute(
+                sa.select(tm.Teacher.trn, sm.ECTAtSchoolPeriod.email)
+                .join(sm.ECTAtSchoolPeriod, sm.ECTAtSchoolPeriod.teacher_id == tm.Teacher.id)
+                .where(
+                    sm.ECTAtSchoolPeriod.school_id == school.org_id,
+                    sm.ECTAtSchoolPeriod.finished_on.is_(None),
+                    sm.ECTAtSchoolPeriod.email.is_not(None),
+                )
+                .order_by(tm.Teacher.id)
+                .limit(1)
+            )
+        ).one()
+    exporter = InMemorySpanExporter()
+    traced = dataclasses.replace(seeded_db.settings, tracing="otlp")
+    app = create_app(
+        traced,
+        database=seeded_db,
+        clock=FixedClock(SEED_TODAY),
+        span_processor=SimpleSpanProcessor(exporter),
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+    ) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": FIND, "variables": {"trn": trn, "email": email}},
+            headers={"Authorization": f"Bearer {school.token}"},
+        )
+    assert response.status_code == 200, response.text
+    teacher = response.json()["data"]["teacher"]
+    assert teacher is not None  # the school sees its own ECT
+
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "POST /graphql"
+    assert span.kind is SpanKind.SERVER
+    assert span.parent is None  # a trace of its own
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes or {}) == {
+        "http.request.method": "POST",
+        "http.route": "/graphql",
+        "http.response.status_code": 200,
+        "gateway.request_id": response.headers["X-Request-Id"],
+        "gateway.role": "school_user",
+        "gateway.organisation_id": school.org_id,
+        "gateway.operation": "Find",
+        "gateway.document_sha256": hashlib.sha256(FIND.encode()).hexdigest(),
+        "gateway.status": 200,
+        "gateway.error_codes": (),
+        # The school from the token, then its teacher lookups: counted, not asserted here
+        # (tests/test_observability.py checks the count against the statements sent).
+        "gateway.sql_statements": span.attributes["gateway.sql_statements"],
+        # Three teachers asked for, one object each; one came back (the email is no TRN,
+        # the literal one is nobody's).
+        "gateway.requested_cost": 3,
+        "gateway.actual_cost": 1,
+    }
+    assert span.attributes["gateway.sql_statements"] > 0
+    recorded = everything_recorded(exporter.get_finished_spans())
+    for secret in (school.token, trn, email, "7654321", teacher["fullName"]):
+        assert secret not in recorded
+    assert "authorization" not in recorded.lower()
+    # The gateway's provider is its own: OpenTelemetry's global one stays the API's proxy.
+    assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
+async def test_a_refused_request_carries_its_status_and_code(seeded_db: Database) -> None:
+    exporter = InMemorySpanExporter()
+    traced = dataclasses.replace(seeded_db.settings, tracing="otlp")
+    app = create_app(traced, database=seeded_db, span_processor=SimpleSpanProcessor(exporter))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+    ) as client:
+        response = await client.post(
+            "/graphql", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes["http.response.status_code"] == 400
+    assert span.attributes["gateway.error_codes"] == ("BAD_REQUEST",)
+    assert "gateway.role" not in span.attributes  # nobody was identified
+    # The caller's mistake, not the server's: the span is not marked failed.
+    assert span.status.status_code is StatusCode.UNSET
+
+
+async def test_tracing_is_off_by_default_and_records_nothing(seeded_db: Database) -> None:
+    assert Settings.from_env({}).tracing == "off"
+    assert seeded_db.settings.tracing == "off"
+    exporter = InMemorySpanExporter()
+    # Even handed a processor, an app whose settings leave tracing off records nothing.
+    app = create_app(
+        seeded_db.settings, database=seeded_db, span_processor=SimpleSpanProcessor(exporter)
+    )
+    assert Tracing.configure(seeded_db.settings) is None
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+    ) as client:
+        response = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 200
+    assert exporter.get_finished_spans() == ()
+    assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
+def test_gateway_tracing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings.from_env({"GATEWAY_TRACING": "otlp"}).tracing == "otlp"
+    assert Settings.from_env({"GATEWAY_TRACING": "OFF"}).tracing == "off"
+    with pytest.raises(SettingsError, match="GATEWAY_TRACING is 'jaeger': expected off or otlp"):
+        Settings.from_env({"GATEWAY_TRACING": "jaeger"})
+    # The SDK reads the standard variables: the service's name, ecf-gateway when unset.
+    otlp = Settings(tracing="otlp")
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
+    default = Tracing.configure(otlp)
+    assert default is not None
+    default.shutdown()  # nothing was recorded: nothing is sent
+    assert default.provider.resource.attributes["service.name"] == "ecf-gateway"
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "gateway-staging")
+    named = Tracing.configure(otlp)
+    assert named is not None
+    named.shutdown()
+    assert named.provider.resource.attributes["service.name"] == "gateway-staging"
