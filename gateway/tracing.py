@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
 SERVICE_NAME = "ecf-gateway"
+# OpenTelemetry's HTTP conventions: any other method is "_OTHER", so that a caller cannot
+# put what it likes into span names.
+KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,8 @@ class Tracing:
         from opentelemetry.context import Context
         from opentelemetry.trace import SpanKind
 
-        method = scope.get("method", "GET")
+        method = scope.get("method", "")
+        method = method if method in KNOWN_METHODS else "_OTHER"
         return self.tracer.start_span(
             f"{method} /graphql",
             context=Context(),  # a new trace: see the module's docstring

@@ -118,7 +118,7 @@ async def test_a_request_makes_one_span_with_the_log_lines_fields_and_no_persona
     assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
 
-async def test_a_refused_request_carries_its_status_and_code(seeded_db: Database) -> None:
+async def test_refused_requests_carry_their_status_and_code(seeded_db: Database) -> None:
     exporter = InMemorySpanExporter()
     traced = dataclasses.replace(seeded_db.settings, tracing="otlp")
     app = create_app(traced, database=seeded_db, span_processor=SimpleSpanProcessor(exporter))
@@ -128,14 +128,21 @@ async def test_a_refused_request_carries_its_status_and_code(seeded_db: Database
         response = await client.post(
             "/graphql", content=b"{not json", headers={"Content-Type": "application/json"}
         )
-    assert response.status_code == 400
-    (span,) = exporter.get_finished_spans()
+        brewed = await client.request("BREW", "/graphql")
+    assert response.status_code == 400 and brewed.status_code == 405
+    span, brew = exporter.get_finished_spans()
     assert span.attributes is not None
     assert span.attributes["http.response.status_code"] == 400
     assert span.attributes["gateway.error_codes"] == ("BAD_REQUEST",)
     assert "gateway.role" not in span.attributes  # nobody was identified
     # The caller's mistake, not the server's: the span is not marked failed.
     assert span.status.status_code is StatusCode.UNSET
+    # A method HTTP does not define is named _OTHER, never as the caller spelled it.
+    assert brew.name == "_OTHER /graphql"
+    assert brew.attributes is not None
+    assert brew.attributes["http.request.method"] == "_OTHER"
+    assert brew.attributes["gateway.error_codes"] == ("METHOD_NOT_ALLOWED",)
+    assert "BREW" not in everything_recorded([brew])
 
 
 async def test_tracing_is_off_by_default_and_records_nothing(seeded_db: Database) -> None:
