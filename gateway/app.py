@@ -266,7 +266,7 @@ def create_app(
     observability.IN_FLIGHT.set_function(lambda: graphql.limit.running)
     observability.QUEUED.set_function(lambda: graphql.limit.queued)
     graphql.ide = IDE(settings, database)
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -277,3 +277,5 @@ def create_app(
         middleware=transport.cors_middleware(settings.cors_allowed_origins),
         lifespan=lifespan,
     )
+    app.state.tracing = traced  # None when off; its shutdown sends what is batched
+    return app

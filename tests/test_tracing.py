@@ -5,13 +5,17 @@ nothing a caller sent; with tracing off (the default) nothing is recorded."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
+import http.server
+import threading
 from collections.abc import Sequence
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -181,3 +185,61 @@ def test_gateway_tracing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert named is not None
     named.shutdown()
     assert named.provider.resource.attributes["service.name"] == "gateway-staging"
+
+
+class Collector(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP receiver on 127.0.0.1: keeps each export request's body."""
+
+    received: list[tuple[str, bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        Collector.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+async def test_spans_reach_the_otlp_endpoint_from_the_environment(
+    seeded_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default path: the SDK's batches, the OTLP/HTTP exporter, the standard variables."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Collector.received = []
+    try:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "5")
+        monkeypatch.setenv("OTEL_SERVICE_NAME", "gateway-under-test")
+        app = create_app(
+            dataclasses.replace(seeded_db.settings, tracing="otlp"), database=seeded_db
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as client:
+            response = await client.post("/graphql", json={"query": "query Hello { __typename }"})
+        assert response.status_code == 200
+        app.state.tracing.shutdown()  # what the serving process's lifespan does on exit
+    finally:
+        server.shutdown()
+        server.server_close()
+    ((path, body),) = Collector.received
+    assert path == "/v1/traces"
+    exported = ExportTraceServiceRequest.FromString(body)
+    (resource_spans,) = exported.resource_spans
+    service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+    assert service["service.name"] == "gateway-under-test"
+    ((span,),) = [scope.spans for scope in resource_spans.scope_spans]
+    attributes = {a.key: a.value for a in span.attributes}
+    assert span.name == "POST /graphql"
+    assert attributes["gateway.request_id"].string_value == response.headers["X-Request-Id"]
+    assert attributes["gateway.operation"].string_value == "Hello"
+    assert attributes["gateway.status"].int_value == 200
+    assert "gateway.role" not in attributes  # no credentials: nobody, as in the log line
