@@ -27,9 +27,10 @@ RUN npm ci --omit=dev --no-audit --no-fund \
     && cp -r node_modules/graphiql node_modules/react node_modules/react-dom /graphiql/
 
 # Exact versions from requirements.lock; README* may be absent (setuptools only warns).
+# The tracing extra, so that GATEWAY_TRACING=otlp works in the image.
 COPY pyproject.toml requirements.lock README* ./
 COPY gateway ./gateway
-RUN python -m venv /venv && /venv/bin/pip install -c requirements.lock .
+RUN python -m venv /venv && /venv/bin/pip install -c requirements.lock ".[tracing]"
 
 # -- final: slim Python, the venv, GraphiQL's files, the example operations ----------
 FROM python:3.11-slim

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -24,7 +25,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
-from gateway import failures, observability, transport
+from gateway import failures, observability, tracing, transport
 from gateway.auth import policy
 from gateway.clock import Clock, SystemClock
 from gateway.context import Context, request_context
@@ -40,6 +41,9 @@ from gateway.settings import Settings, get_settings
 from gateway.trusted.execution import compiled_json
 from gateway.trusted.planner import TrustedOperations
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import SpanProcessor
+
 log = logging.getLogger("gateway")
 
 
@@ -49,7 +53,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
     ide: IDE  # GraphiQL's page and files, set by create_app
     request_adapter_class = transport.GatewayRequestAdapter
 
-    def __init__(self, database: Database, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        clock: Clock,
+        traced: tracing.Tracing | None = None,
+    ) -> None:
         # Queries over GET as the spec allows (mutations never: Strawberry refuses them).
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.database = database
@@ -59,6 +69,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             settings.max_concurrent_requests, settings.max_queued_requests
         )
         self.known_operations = observability.known_operations(settings)
+        self.tracing = traced  # GATEWAY_TRACING: a span per request, or None
         self.buckets = buckets_for(settings.redis_url, settings.redis_key_prefix)
         # Trusted documents planned once, here: the compiled path (gateway/trusted).
         self.trusted = TrustedOperations.load(settings)
@@ -73,6 +84,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             return
         # Server-Timing only outside production (settings refuse it there).
         record = observability.begin(self.settings.server_timing)
+        span = self.tracing.start(scope) if self.tracing is not None else None
         # Request.state is scope["state"]: how get_context, execute_operation and
         # process_result find the record, the context and the exchange.
         scope.setdefault("state", {})["record"] = record
@@ -122,6 +134,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 await failures.internal_error(record.request_id)(scope, receive, send)
         finally:
             observability.finish(record, self.known_operations)
+            if span is not None:
+                tracing.finish(span, record)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -213,11 +227,15 @@ def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
     clock: Clock | None = None,
+    span_processor: SpanProcessor | None = None,
 ) -> Starlette:
-    """The app; ``clock`` decides "today" for every rule (tests pin it)."""
+    """The app; ``clock`` decides "today" for every rule (tests pin it);
+    ``span_processor`` receives the spans when ``GATEWAY_TRACING`` is on (tests keep them in
+    memory; by default they are batched to the OTLP exporter)."""
     settings = settings or get_settings()
     policy.check_colocation(settings)
     settings.require_token_verification()  # fail closed: no serving without a way to verify
+    traced = tracing.Tracing.configure(settings, span_processor)
     owns_database = database is None
     database = database or Database.serving(settings)
 
@@ -239,14 +257,16 @@ def create_app(
         observability.log_to_stderr()
         yield
         await graphql.buckets.close()
+        if traced is not None:
+            traced.shutdown()
         if owns_database:
             await database.dispose()
 
-    graphql = GatewayGraphQL(database, settings, clock or SystemClock())
+    graphql = GatewayGraphQL(database, settings, clock or SystemClock(), traced)
     observability.IN_FLIGHT.set_function(lambda: graphql.limit.running)
     observability.QUEUED.set_function(lambda: graphql.limit.queued)
     graphql.ide = IDE(settings, database)
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -257,3 +277,5 @@ def create_app(
         middleware=transport.cors_middleware(settings.cors_allowed_origins),
         lifespan=lifespan,
     )
+    app.state.tracing = traced  # None when off; its shutdown sends what is batched
+    return app

@@ -169,6 +169,23 @@ class RequestRecord:
             f"app;dur={elapsed * 1000:.1f}"
         ).encode()
 
+    def fields(self) -> dict[str, str | int | list[str] | None]:
+        """What the log line (and the request's span, gateway/tracing.py) says: never the
+        Authorization header, the variables or the document, which may hold tokens,
+        emails and dates of birth."""
+        return {
+            "request_id": self.request_id,
+            "role": self.role,
+            "organisation_id": self.organisation_id,
+            "operation": self.operation,
+            "document_sha256": self.document_sha256,
+            "status": self.status,
+            "error_codes": self.error_codes,
+            "sql_statements": self.sql_statements,
+            "requested_cost": self.requested_cost,
+            "actual_cost": self.actual_cost,
+        }
+
     def viewer(self, viewer: Viewer | None) -> None:
         if viewer is not None:
             self.role = viewer.role.value

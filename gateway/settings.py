@@ -145,6 +145,8 @@ class Settings:
     metrics_allowed_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
 
     server_timing: bool = False  # Server-Timing on /graphql responses (gateway/observability.py)
+    tracing: str = "off"
+    """``otlp``: a span per GraphQL request, exported over OTLP/HTTP (gateway/tracing.py)."""
     redis_url: str | None = None
     redis_key_prefix: str = "ecf-gateway:rate:"
     trusted_only_roles: tuple[str, ...] = ()
@@ -183,6 +185,9 @@ class Settings:
                 "GATEWAY_SERVER_TIMING=on is for development and benchmarks: production "
                 "refuses it (unset it or set it to off)"
             )
+        tracing = env.get("GATEWAY_TRACING", "off").lower()
+        if tracing not in ("off", "otlp"):
+            raise SettingsError(f"GATEWAY_TRACING is {tracing!r}: expected off or otlp")
         jwt_secret = env.get("JWT_SECRET") or None
         public_key_file = env.get("JWT_PUBLIC_KEY_FILE")
         jwt_public_key = Path(public_key_file).read_text() if public_key_file else None
@@ -216,6 +221,7 @@ class Settings:
             if "METRICS_ALLOWED_NETWORKS" in env
             else cls.metrics_allowed_networks,
             server_timing=server_timing,
+            tracing=tracing,
             redis_url=env.get("REDIS_URL") or None,
             redis_key_prefix=env.get("REDIS_KEY_PREFIX") or cls.redis_key_prefix,
             limit_overrides=_limit_overrides(env.get("GATEWAY_LIMITS")),
