@@ -173,3 +173,72 @@ async def test_an_unreachable_redis_does_not_stop_the_gateway(seeded_db) -> None
     state = await buckets.take("k", 10, 25, 1)
     await buckets.close()
     assert state.allowed
+
+
+# -- repeated refusals (gateway/limits/refusals.py) ---------------------------------------
+
+
+async def test_a_repeated_refusal_gets_the_same_answer_without_checking_anything(
+    seeded_db,
+) -> None:
+    provider = next(c for c in await callers(seeded_db) if c.role is Role.LEAD_PROVIDER)
+    settings = _small(seeded_db.settings, "lead_provider")
+    async with client_for(settings, seeded_db) as client:
+        for _ in range(2):
+            assert (await _post(client, TEN, provider.token)).status_code == 200
+        with count_statements(seeded_db) as first_refusal:
+            first = await _post(client, TEN, provider.token)
+        with count_statements(seeded_db) as repeat_refusal:
+            repeat = await _post(client, TEN, provider.token)
+            graphql_json = await client.post(
+                "/graphql",
+                json={"query": TEN},
+                headers={
+                    "Authorization": f"Bearer {provider.token}",
+                    "Accept": "application/graphql-response+json",
+                },
+            )
+        with count_statements(seeded_db) as other_request:
+            cheap = await _post(client, "{ viewer { role } }", provider.token)
+    # The first refusal checked the API token in the database; the repeat did not.
+    assert len(first_refusal) == 1 and repeat_refusal == []
+    assert first.status_code == repeat.status_code == 429
+    for name in ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
+        assert repeat.headers[name] == first.headers[name], name  # 5 held, 1 a second
+    assert repeat.headers["X-Request-Id"] != first.headers["X-Request-Id"]
+    body, again = first.json(), repeat.json()
+    assert again["data"] is None
+    assert again["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert again["errors"][0]["message"] == body["errors"][0]["message"]
+    assert again["errors"][0]["extensions"]["retryAfter"] == 5  # 10 wanted, 5 held, 1/s
+    assert again["extensions"] == body["extensions"]
+    assert again["extensions"]["cost"]["requestedQueryCost"] == 10
+    # The other media type gets what a first refusal gets with it (the transport's shape).
+    assert graphql_json.headers["content-type"].startswith("application/graphql-response+json")
+    assert graphql_json.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    # Another request of the same caller goes the whole way: it fits the 5 points held.
+    assert len(other_request) == 1
+    assert cheap.status_code == 200 and cheap.json()["data"]["viewer"]["role"] == "LEAD_PROVIDER"
+
+
+def test_a_refusal_is_remembered_for_a_second_at_most_and_until_the_bucket_would_hold_it() -> None:
+    from gateway.limits.rates import BucketState
+    from gateway.limits.refusals import RecentRefusals
+    from gateway.limits.rules import DEFAULT_LIMITS
+
+    now = [0.0]
+    refusals = RecentRefusals(clock=lambda: now[0])
+    limits = DEFAULT_LIMITS["admin"]
+    slow = BucketState(False, 5.0, 25, 1.0, 10.0)  # 5 more points in 5 s
+    fast = BucketState(False, 5.0, 25, 20.0, 10.0)  # 5 more points in 0.25 s
+    refusals.remember(b"slow", slow, 10, limits)
+    refusals.remember(b"fast", fast, 10, limits)
+    now[0] = 0.2
+    recalled = refusals.recall(b"slow")
+    assert recalled is not None and recalled[1].remaining == 5 and recalled[1].retry_after == 5
+    assert refusals.recall(b"fast") is not None  # 9 points held: still refused
+    assert refusals.recall(b"other") is None
+    now[0] = 0.3
+    assert refusals.recall(b"fast") is None  # 11 points held: it would be accepted now
+    now[0] = 1.0
+    assert refusals.recall(b"slow") is None  # a second: asked again, the whole way
