@@ -160,8 +160,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             errors=refused.errors,
             extensions=cost_extension(requested, 0, state, limits),
         )
-        sub = Response(status_code=429, headers=rate_limit_headers(state, limits))
-        sub.headers["X-Request-Id"] = record.request_id
+        sub = Response(status_code=429)
+        del sub.headers["content-length"]  # as Strawberry's sub-response: the body's comes later
+        sub.headers.update({**rate_limit_headers(state, limits), "X-Request-Id": record.request_id})
         response: GraphQLHTTPResponse = {
             "data": None,
             "errors": list(present_errors(result.errors or [], record.request_id)),

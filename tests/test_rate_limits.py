@@ -206,6 +206,7 @@ async def test_a_repeated_refusal_gets_the_same_answer_without_checking_anything
     for name in ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
         assert repeat.headers[name] == first.headers[name], name  # 5 held, 1 a second
     assert repeat.headers["X-Request-Id"] != first.headers["X-Request-Id"]
+    assert repeat.headers.get_list("content-length") == [str(len(repeat.content))]
     body, again = first.json(), repeat.json()
     assert again["data"] is None
     assert again["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
