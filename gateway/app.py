@@ -92,10 +92,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
             authorization = Headers(scope=scope).get("authorization")
             key = request_key(authorization, client_host(scope), exchange.request_data)
             if (again := self.refusals.recall(key)) is not None:
-                # Refused a moment ago and sent again: the same answer, before any work.
-                record.error_codes.append(RateLimited.code)
-                await self.repeated_refusal(exchange, record, *again)(scope, receive, send)
-                return
+                # Refused a moment ago and sent again: held for the rest of the moment,
+                # then the same answer without any work (gateway/limits/refusals.py).
+                remembered, left = again
+                await asyncio.sleep(left)
+                if (state := self.refusals.now(remembered)) is not None:
+                    record.error_codes.append(RateLimited.code)
+                    response = self.repeated_refusal(exchange, record, remembered, state)
+                    await response(scope, receive, send)
+                    return
             scope["state"]["refusal_key"] = key
             async with (
                 self.limit.slot(),

@@ -9,13 +9,17 @@ process busy refusing while everyone else's requests waited behind those refusal
 
 So the refusal is remembered under the request's exact credentials, parameters and
 client address, and the same request arriving again within ``REPEAT_WINDOW`` (and
-before the bucket, refilling at its rate, would hold what was wanted) is refused at
-once, before a session is opened, credentials are checked or anything is parsed, with
-the same answer. The window is one second because ``Retry-After`` is never less: a
-repeat within it is a client that did not wait as it was told, and no other request is
-affected (a different document, variables or token goes the whole way). Points given
-back meanwhile (a concurrent request of the caller settling below its estimate, or
-another process's refusal) are seen one second later at most.
+before the bucket, refilling at its rate, would hold what was wanted) is held until
+that moment and then refused with the same answer, the bucket's figures brought up to
+date, without a session being opened, credentials checked or anything parsed (about
+0.75 ms instead of 2.8). Answering at once was not enough: a client that repeats as
+soon as it is answered then sent four times as many, and kept the process as busy.
+Held, each of its connections gets one answer a second. The window is one second
+because ``Retry-After`` is never less: a repeat within it is a client that did not wait
+as it was told, and no other request is affected (a different document, variables or
+token goes the whole way). Points given back meanwhile (a concurrent request of the
+caller settling below its estimate, or another process's spending) are seen one second
+later at most. A held request holds no concurrency slot and no database connection.
 """
 
 from __future__ import annotations
@@ -72,16 +76,27 @@ class RecentRefusals:
         while len(self._refused) > MAX_REMEMBERED:
             self._refused.popitem(last=False)
 
-    def recall(self, key: bytes) -> tuple[Remembered, BucketState] | None:
-        """The remembered refusal and the bucket as it stands now (refilled at its
-        rate since), while the same request would still be refused; None otherwise."""
+    def recall(self, key: bytes) -> tuple[Remembered, float] | None:
+        """The remembered refusal of the same request and the seconds it is remembered
+        for yet, while it would still be refused; None otherwise."""
         found = self._refused.get(key)
         if found is None:
             return None
-        elapsed = self.clock() - found.at
         state = found.state
-        available = min(float(state.capacity), state.available + elapsed * state.rate)
-        if elapsed >= self.window or available >= state.wanted:
+        elapsed = self.clock() - found.at
+        refilled = max(0.0, (state.wanted - state.available) / state.rate)
+        left = min(self.window, refilled) - elapsed
+        if left <= 0:
             del self._refused[key]
             return None
-        return found, BucketState(False, available, state.capacity, state.rate, state.wanted)
+        return found, left
+
+    def now(self, remembered: Remembered) -> BucketState | None:
+        """The remembered bucket as it stands now (refilled at its rate since), or None
+        when it would hold what was wanted."""
+        state = remembered.state
+        elapsed = self.clock() - remembered.at
+        available = min(float(state.capacity), state.available + elapsed * state.rate)
+        if available >= state.wanted:
+            return None
+        return BucketState(False, available, state.capacity, state.rate, state.wanted)
