@@ -28,6 +28,15 @@ the reference's.
 server's RSS sampled every --sample-seconds, so that "flat over the second half" can
 be read.
 
+``abuse``: the query documents, mixed, at --rate requests a second (open loop: each
+starts on schedule, finished or not) for --seconds, in --rounds pairs of rounds
+alternately alone and beside an abusive client (a second lead provider sending
+--abuser, first --abuser-first, on --abuser-connections connections as fast as it is
+answered, its budget spent before each timed round); the well-behaved clients' errors,
+median and p99 with the abuser as a ratio of without, and the abuser's accepted and
+refused requests. The server gets GATEWAY_LIMITS=--limits (by default a small lead
+provider bucket, so the abuser runs dry at once) and REDIS_URL=--redis-url.
+
 Writes ``<out>/load-<mode>.md`` and ``.json`` (default test-artefacts/). Bounded: a
 fixed number of requests per document, a timeout per request, --max-seconds in all.
 """
@@ -56,11 +65,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import report  # noqa: E402
+from bench.harness.abuse import Abuser, open_loop, schedule  # noqa: E402
 from bench.harness.cases import (  # noqa: E402
     Case,
     CaseError,
     Credentials,
     cases,
+    check_loopback_redis,
     credentials,
     prepare_database,
     revoke,
@@ -70,6 +81,7 @@ from bench.harness.measure import (  # noqa: E402
     MemoryWatch,
     Sample,
     concurrently,
+    percentile,
     summarise,
 )
 from bench.harness.reference import Reference, References, differences  # noqa: E402
@@ -199,17 +211,27 @@ async def measure_case(
 
 
 async def with_server(
-    url: str, scale: float, args: argparse.Namespace, body: Any
+    url: str,
+    scale: float,
+    args: argparse.Namespace,
+    body: Any,
+    environment: dict[str, str] | None = None,
+    abuser: bool = False,
 ) -> tuple[str, Any]:
-    """Prepare the database, start the server, run ``body(creds, server, http, refs)``,
-    and stop everything whatever happens."""
+    """Prepare the database, start the server (with ``environment`` beside our
+    settings), run ``body(creds, server, http, refs)``, and stop everything whatever
+    happens."""
     prepared, _ = await prepare_database(url, scale, args.today, say=_say)
-    creds = await credentials(url)
+    creds = await credentials(url, abuser=abuser)
     refs = References(url)
     try:
-        async with Server(url, creds.jwt_secret, port=args.port) as server:
+        async with Server(
+            url, creds.jwt_secret, port=args.port, environment=environment or {}
+        ) as server:
             _say(f"gateway serve (pid {server.pid}) on {server.base_url}; database {prepared}")
-            limits = httpx.Limits(max_connections=args.clients + 2)
+            # Open loop: as many connections as requests may be in flight.
+            in_flight = args.clients if args.mode != "abuse" else 256
+            limits = httpx.Limits(max_connections=in_flight + 2)
             async with httpx.AsyncClient(
                 base_url=server.base_url, timeout=args.timeout, limits=limits
             ) as http:
@@ -373,6 +395,252 @@ async def mode_memory(args: argparse.Namespace, url: str) -> tuple[str, dict, bo
     return "\n".join(lines), data, result["failures"] > 0
 
 
+ABUSE_LIMITS = '{"lead_provider": {"bucket": 30000, "restore_rate": 10}}'
+"""The abuse mode's default GATEWAY_LIMITS: three 1,000-participant pages of budget, then
+one every 1,000 s, so that the abuser's bucket runs dry within seconds and stays dry; the
+well-behaved provider's share of the mix (about 42 points per request of the mix, at
+pages of 20) fits the bucket for minutes."""
+
+
+def _pooled(samples: list[Sample]) -> dict[str, Any]:
+    seconds = [s.seconds for s in samples]
+    errors = [s.error for s in samples if s.error]
+    return {
+        "requests": len(samples),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
+        "median_ms": round(statistics.median(seconds) * 1000, 1) if seconds else None,
+        "p99_ms": round(percentile(seconds, 0.99) * 1000, 1) if seconds else None,
+    }
+
+
+async def mode_abuse(args: argparse.Namespace, url: str) -> tuple[str, dict, bool]:
+    """Rounds of the well-behaved schedule, alternately alone and beside the abuser."""
+    if args.redis_url:
+        check_loopback_redis(args.redis_url)
+    deadline = Deadline(args.max_seconds)
+    first = args.first or 20
+    environment = {"GATEWAY_LIMITS": args.limits}
+    if args.redis_url:
+        # A prefix of the run's own: buckets start full, and expire by themselves.
+        environment.update(
+            REDIS_URL=args.redis_url, REDIS_KEY_PREFIX=f"bench-abuse:{os.getpid()}:{time.time()}:"
+        )
+
+    async def body(
+        creds: Credentials, server: Server, http: httpx.AsyncClient, refs: References
+    ) -> dict:
+        chosen = [c for c in cases(creds.choices, args.only, first) if not c.skipped]
+        clients = [Client(http, c.document, c.variables, creds.tokens[c.folder]) for c in chosen]
+        for case, client in zip(chosen, clients, strict=True):  # warm-up, and a check
+            sample, _ = await client.send()
+            if sample.error:
+                raise CaseError(f"{case.key} fails before any load: {sample.error}")
+        (abusive,) = cases(creds.choices, [args.abuser], args.abuser_first)
+        assert creds.abuser_token is not None
+        abuser_body = orjson.dumps({"query": abusive.document, "variables": abusive.variables})
+        plan = schedule(len(clients), args.rate, args.seconds)
+        rounds: list[dict[str, Any]] = []
+        for number in range(args.rounds * 2):
+            if deadline.passed:
+                _say("--max-seconds reached: no more rounds")
+                break
+            abused = number % 2 == 1
+            _say(f"  round {number + 1}: {'with the abuser' if abused else 'baseline'}")
+            cpu = server.cpu_seconds()
+            if abused:
+                async with Abuser(
+                    server.base_url,
+                    creds.abuser_token,
+                    abuser_body,
+                    args.abuser_connections,
+                    args.abuser_max_requests,
+                    args.seconds + 60,
+                ) as abuser:
+                    cpu = server.cpu_seconds()  # the drain's cost is not the round's
+                    started = time.perf_counter()
+                    results = await open_loop(clients, plan)
+                    wall = time.perf_counter() - started
+                    cpu = server.cpu_seconds() - cpu
+                counts: dict[str, Any] | None = abuser.counts.as_dict()
+            else:
+                started = time.perf_counter()
+                results = await open_loop(clients, plan)
+                wall = time.perf_counter() - started
+                cpu = server.cpu_seconds() - cpu
+                counts = None
+            samples = [s for _, s in results]
+            rounds.append(
+                {
+                    "round": number + 1,
+                    "abuser": abused,
+                    **_pooled(samples),
+                    "seconds": round(wall, 1),
+                    "server_cpu_seconds": round(cpu, 2),
+                    "abuser_counts": counts,
+                    "by_document": {
+                        chosen[i].key: _pooled([s for j, s in results if j == i])
+                        for i in range(len(chosen))
+                    },
+                    "samples": [s.seconds for s in samples],
+                }
+            )
+        # What a refusal costs the server: the abuser alone, its budget spent, for a while.
+        alone: dict[str, Any] = {}
+        if args.refusal_seconds > 0 and not deadline.passed:
+            _say(f"  the abuser alone for {args.refusal_seconds:g} s")
+            async with Abuser(
+                server.base_url,
+                creds.abuser_token,
+                abuser_body,
+                args.abuser_connections,
+                args.abuser_max_requests,
+                args.seconds + 60,
+            ) as abuser:
+                cpu = server.cpu_seconds()
+                await asyncio.sleep(args.refusal_seconds)
+                cpu = server.cpu_seconds() - cpu
+            answered = sum(abuser.counts.timed.values())
+            alone = {
+                "seconds": args.refusal_seconds,
+                "server_cpu_seconds": round(cpu, 3),
+                **abuser.counts.as_dict(),
+                "requests_per_second": round(answered / args.refusal_seconds, 1),
+                "server_cpu_ms_per_request": round(cpu * 1000 / answered, 3) if answered else None,
+            }
+        return {
+            "rounds": rounds,
+            "documents": [c.key for c in chosen],
+            "abuser": abusive.key,
+            "alone": alone,
+        }
+
+    prepared, (result, peak) = await with_server(
+        url, args.scale[0], args, body, environment=environment, abuser=True
+    )
+    return abuse_report(args, prepared, result, peak, first)
+
+
+def _other(counts: dict[str, Any]) -> int:
+    """The abuser's answers that were neither accepted nor rate-limited, and failures."""
+    timed = counts["timed"]
+    return sum(n for k, n in timed.items() if k not in ("200", "429")) + sum(
+        counts["failures"].values()
+    )
+
+
+def abuse_report(
+    args: argparse.Namespace, prepared: str, result: dict, peak: int, first: int
+) -> tuple[str, dict, bool]:
+    rounds = result["rounds"]
+    base = [r for r in rounds if not r["abuser"]]
+    abused = [r for r in rounds if r["abuser"]]
+
+    def pooled(rs: list[dict]) -> dict[str, Any]:
+        seconds = [x for r in rs for x in r["samples"]]
+        return {
+            "requests": len(seconds),
+            "errors": sum(r["errors"] for r in rs),
+            "median_ms": round(statistics.median(seconds) * 1000, 1) if seconds else None,
+            "p99_ms": round(percentile(seconds, 0.99) * 1000, 1) if seconds else None,
+            "server_cpu_seconds": round(sum(r["server_cpu_seconds"] for r in rs), 2),
+        }
+
+    before, during = pooled(base), pooled(abused)
+    accepted = sum(
+        n for r in abused for status, n in r["abuser_counts"]["timed"].items() if status == "200"
+    )
+    refused = sum(r["abuser_counts"]["timed"].get("429", 0) for r in abused)
+    other = sum(_other(r["abuser_counts"]) for r in abused)
+    drained = sum(r["abuser_counts"]["drain"].get("200", 0) for r in abused)
+    ratio = during["p99_ms"] / before["p99_ms"] if before["p99_ms"] and during["p99_ms"] else None
+    median_ratio = (
+        during["median_ms"] / before["median_ms"]
+        if before["median_ms"] and during["median_ms"]
+        else None
+    )
+    alone = result["alone"]
+    summary = {
+        "baseline": before,
+        "with_abuser": during,
+        "p99_ratio": round(ratio, 3) if ratio else None,
+        "median_ratio": round(median_ratio, 3) if median_ratio else None,
+        "abuser_accepted": accepted,
+        "abuser_refused": refused,
+        "abuser_other": other,
+        "abuser_accepted_while_draining": drained,
+        "abuser_alone": alone,
+    }
+    info = {
+        **run_info(args, [prepared]),
+        "server_peak_rss_kb": peak,
+        "gateway_limits": args.limits,
+        "redis": bool(args.redis_url),
+    }
+    lines = [
+        f"`{info['command']}` at {info['commit']}, {info['started']}; {info['cores']} cores; "
+        f"{'Redis' if args.redis_url else 'in-process'} buckets; GATEWAY_LIMITS={args.limits}",
+        "",
+        f"Well-behaved: {len(result['documents'])} query documents mixed, {args.rate:g} requests "
+        f"a second (open loop), pages of {first}, {args.seconds:g} s a round. Abuser: "
+        f"`{result['abuser']}` (first {args.abuser_first}) from a second lead provider, "
+        f"{args.abuser_connections} connections, each sending as soon as answered.",
+        "",
+        "| round | abuser | requests | errors | median ms | p99 ms | server CPU s "
+        "| abuser 200 | abuser 429 | abuser other |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rounds:
+        c = r["abuser_counts"] or {"timed": {}, "failures": {}}
+        lines.append(
+            f"| {r['round']} | {'yes' if r['abuser'] else 'no'} | {r['requests']} | "
+            f"{r['errors']} | {report._n(r['median_ms'], 1)} | {report._n(r['p99_ms'], 1)} | "
+            f"{r['server_cpu_seconds']:.1f} | "
+            + (
+                f"{c['timed'].get('200', 0)} | {c['timed'].get('429', 0)} | {_other(c)} |"
+                if r["abuser"]
+                else "— | — | — |"
+            )
+        )
+    lines += [
+        "",
+        "| | requests | errors | median ms | p99 ms | server CPU s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *(
+            f"| {name} | {p['requests']} | {p['errors']} | {report._n(p['median_ms'], 1)} | "
+            f"{report._n(p['p99_ms'], 1)} | {p['server_cpu_seconds']:.1f} |"
+            for name, p in (("baseline", before), ("with the abuser", during))
+        ),
+        "",
+        f"With the abuser ÷ baseline: p99 {report._n(ratio, 2)}×, median "
+        f"{report._n(median_ratio, 2)}×. The abuser while timed: {accepted} accepted, "
+        f"{refused} refused (429), {other} other; {drained} accepted while it spent its "
+        f"budget before the timed stretch.",
+    ]
+    if alone:
+        lines += [
+            "",
+            f"The abuser alone for {alone['seconds']:g} s, its budget spent: "
+            f"{alone['requests_per_second']:,.0f} requests a second answered "
+            f"({alone['timed'].get('200', 0)} accepted, {alone['timed'].get('429', 0)} "
+            f"refused), {alone['server_cpu_seconds']:.2f} s of server CPU: "
+            f"{report._n(alone['server_cpu_ms_per_request'], 2)} ms a request.",
+        ]
+    errors = before["errors"] + during["errors"]
+    failed = errors > 0 or refused == 0 or other > 0
+    if failed:
+        lines.append(
+            "\nFAILED: "
+            + ("the well-behaved clients got errors; " if errors else "")
+            + ("the abuser was never refused; " if refused == 0 else "")
+            + ("the abuser got answers other than 200 and 429" if other else "")
+        )
+    for r in rounds:
+        r.pop("samples")
+    data = {"run": info, "summary": summary, "rounds": rounds}
+    return "\n".join(lines), data, failed
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -380,7 +648,10 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "mode", choices=["operations", "scales", "memory"], nargs="?", default="operations"
+        "mode",
+        choices=["operations", "scales", "memory", "abuse"],
+        nargs="?",
+        default="operations",
     )
     p.add_argument(
         "--database-url",
@@ -400,6 +671,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
     p.add_argument("--max-seconds", type=float, default=3600.0, help="stop after, in all")
     p.add_argument("--port", type=int, default=0, help="server port (0: any free one)")
+    p.add_argument("--rate", type=float, default=4.0, help="abuse: requests a second")
+    p.add_argument("--seconds", type=float, default=20.0, help="abuse: seconds a round")
+    p.add_argument("--rounds", type=int, default=3, help="abuse: pairs of rounds")
+    p.add_argument("--abuser", default="lead_provider/Participants", help="abuse: document")
+    p.add_argument("--abuser-first", type=int, default=1000, help="abuse: its page size")
+    p.add_argument("--abuser-connections", type=int, default=4, help="abuse: in flight")
+    p.add_argument("--abuser-max-requests", type=int, default=200_000, help="abuse: per round")
+    p.add_argument(
+        "--refusal-seconds", type=float, default=5.0, help="abuse: the abuser alone, at the end"
+    )
+    p.add_argument("--limits", default=ABUSE_LIMITS, help="abuse: the server's GATEWAY_LIMITS")
+    p.add_argument("--redis-url", help="abuse: the server's REDIS_URL (127.0.0.1 only)")
     p.add_argument("--out", type=Path, default=ROOT / "test-artefacts")
     return p
 
@@ -419,6 +702,8 @@ async def main_async(args: argparse.Namespace) -> int:
                 markdown, data, failed = await mode_scales(args, urls)
             elif args.mode == "memory":
                 markdown, data, failed = await mode_memory(args, urls[0])
+            elif args.mode == "abuse":
+                markdown, data, failed = await mode_abuse(args, urls[0])
             else:
                 markdown, data, failed = await mode_operations(args, urls[0])
         except (CaseError, ServerError) as e:

@@ -32,8 +32,15 @@ from gateway.context import Context, request_context
 from gateway.db import Database
 from gateway.errors import present_errors
 from gateway.ide import IDE
-from gateway.limits.extension import RequestLimits
-from gateway.limits.rates import buckets_for
+from gateway.limits.extension import (
+    RateLimited,
+    RequestLimits,
+    cost_extension,
+    rate_limit_headers,
+    rate_limited,
+)
+from gateway.limits.rates import BucketState, buckets_for
+from gateway.limits.refusals import RecentRefusals, Remembered, request_key
 from gateway.overload import ConcurrencyLimit
 from gateway.runtime import tune_gc
 from gateway.schema import schema
@@ -73,6 +80,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.buckets = buckets_for(settings.redis_url, settings.redis_key_prefix)
         # Trusted documents planned once, here: the compiled path (gateway/trusted).
         self.trusted = TrustedOperations.load(settings)
+        self.refusals = RecentRefusals()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The transport checks and reads the request first (a refusal opens no
@@ -100,6 +108,18 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 await refusal.response(media_type, record.request_id)(scope, receive, send)
                 return
             authorization = Headers(scope=scope).get("authorization")
+            key = request_key(authorization, client_host(scope), exchange.request_data)
+            if (again := self.refusals.recall(key)) is not None:
+                # Refused a moment ago and sent again: held for the rest of the moment,
+                # then the same answer without any work (gateway/limits/refusals.py).
+                remembered, left = again
+                await asyncio.sleep(left)
+                if (state := self.refusals.now(remembered)) is not None:
+                    record.error_codes.append(RateLimited.code)
+                    response = self.repeated_refusal(exchange, record, remembered, state)
+                    await response(scope, receive, send)
+                    return
+            scope["state"]["refusal_key"] = key
             async with (
                 self.limit.slot(),
                 request_context(
@@ -146,9 +166,42 @@ class GatewayGraphQL(GraphQL[Context, None]):
         assert isinstance(response, Response)
         response.headers["X-Request-Id"] = context.request_id
         request.state.sub_response = response  # process_result sets its status
-        client = request.client.host if request.client else "unknown"
-        context.limits = RequestLimits(self.buckets, response, client)
+        context.limits = RequestLimits(
+            self.buckets,
+            response,
+            client_host(request.scope),
+            refusals=self.refusals,
+            key=request.state.refusal_key,
+        )
         return context
+
+    def repeated_refusal(
+        self,
+        exchange: transport.Exchange,
+        record: observability.RequestRecord,
+        remembered: Remembered,
+        state: BucketState,
+    ) -> Response:
+        """The answer ``LimitsExtension`` gave this request a moment ago, with the
+        bucket as it stands now: the same status, headers, errors and extensions."""
+        requested, limits = remembered.requested, remembered.limits
+        refused = rate_limited(requested, state, limits)
+        result = ExecutionResult(
+            data=None,
+            errors=refused.errors,
+            extensions=cost_extension(requested, 0, state, limits),
+        )
+        sub = Response(status_code=429)
+        del sub.headers["content-length"]  # as Strawberry's sub-response: the body's comes later
+        sub.headers.update({**rate_limit_headers(state, limits), "X-Request-Id": record.request_id})
+        response: GraphQLHTTPResponse = {
+            "data": None,
+            "errors": list(present_errors(result.errors or [], record.request_id)),
+            "extensions": result.extensions or {},
+        }
+        record.requested_cost = requested
+        transport.shape_result(exchange, result, response, sub)
+        return transport.create_response(self.encode_json(response), sub)
 
     async def execute_operation(
         self,
@@ -221,6 +274,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from local files under a strict CSP (gateway/ide), not from a CDN."""
         return self.ide.page()
+
+
+def client_host(scope: Scope) -> str:
+    """The client's address (anonymous callers' budgets are per address)."""
+    client = scope.get("client")
+    return client[0] if client else "unknown"
 
 
 def create_app(

@@ -389,8 +389,12 @@ def shape_result(
 ) -> None:
     """Give a GraphQL response the spec's status and shape for the negotiated media type:
     with graphql-response+json a request error is a 400 without ``data``; with JSON it
-    stays 200 with ``"data": null``, as legacy clients expect."""
+    stays 200 with ``"data": null``, as legacy clients expect. A status already chosen
+    while executing (429 RATE_LIMITED, 503 for the retryable failures) stands: it says
+    more than 400 would."""
     sub.media_type = exchange.media_type
+    if sub.status_code not in (None, 200):
+        return
     if exchange.media_type == GRAPHQL_RESPONSE_JSON and is_request_error(result):
         response.pop("data", None)
         sub.status_code = 400

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.harness.cases import CaseError, cases, check_loopback, schools_at
+from bench.harness.abuse import schedule
+from bench.harness.cases import CaseError, cases, check_loopback, check_loopback_redis, schools_at
 from bench.harness.measure import percentile
 from bench.harness.reference import REFERENCES, differences
 from gateway.devdata import Choices, Organisation
@@ -39,6 +40,21 @@ def test_only_loopback_databases() -> None:
     check_loopback("sqlite+aiosqlite:////tmp/x.db")
     with pytest.raises(CaseError, match="talks only to 127.0.0.1"):
         check_loopback("postgresql+asyncpg://postgres@db.example.com/bench")
+
+
+def test_only_loopback_redis() -> None:
+    check_loopback_redis("redis://127.0.0.1:6379/0")
+    with pytest.raises(CaseError, match="talks only to 127.0.0.1"):
+        check_loopback_redis("redis://cache.example.com:6379/0")
+
+
+def test_the_abuse_schedule_is_a_fixed_rate_in_the_same_order_every_round() -> None:
+    plan = schedule(18, rate=4, seconds=5)
+    assert len(plan) == 20  # 4 a second for 5 seconds
+    assert [at for at, _ in plan] == [i * 0.25 for i in range(20)]  # on time, not on answers
+    assert plan == schedule(18, rate=4, seconds=5)  # every round sends the same documents
+    assert {index for _, index in plan} <= set(range(18))
+    assert len({index for _, index in schedule(18, rate=10, seconds=10)}) == 18  # all mixed
 
 
 def test_a_seeded_scale_is_told_by_its_schools() -> None:

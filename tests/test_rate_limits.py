@@ -90,6 +90,22 @@ async def test_the_bucket_runs_dry_with_429_and_nothing_executed(seeded_db) -> N
     assert int(invalid.headers["RateLimit-Remaining"]) <= 5
 
 
+async def test_rate_limited_is_429_in_either_media_type(seeded_db) -> None:
+    """A client asking for application/graphql-response+json gets the same 429 with
+    Retry-After (not the 400 of a request error: it is the caller's budget, not its
+    document), the first time and when it repeats at once."""
+    token = mint_development_token(seeded_db.settings, Role.FINANCE)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/graphql-response+json"}
+    async with client_for(_small(seeded_db.settings, "finance"), seeded_db) as client:
+        answers = [
+            await client.post("/graphql", json={"query": TEN}, headers=headers) for _ in range(4)
+        ]
+    assert [a.status_code for a in answers[:2]] == [200, 200]
+    for refused in answers[2:]:
+        assert refused.status_code == 429 and "Retry-After" in refused.headers
+        assert [e["extensions"]["code"] for e in refused.json()["errors"]] == ["RATE_LIMITED"]
+
+
 async def test_the_rate_limit_field_reads_the_callers_bucket(seeded_db) -> None:
     token = mint_development_token(seeded_db.settings, Role.ADMIN)
     query = "{ rateLimit { limit cost remaining restoreRate resetAt } }"
@@ -173,3 +189,88 @@ async def test_an_unreachable_redis_does_not_stop_the_gateway(seeded_db) -> None
     state = await buckets.take("k", 10, 25, 1)
     await buckets.close()
     assert state.allowed
+
+
+# -- repeated refusals (gateway/limits/refusals.py) ---------------------------------------
+
+
+async def test_a_repeated_refusal_gets_the_same_answer_without_checking_anything(
+    seeded_db,
+) -> None:
+    provider = next(c for c in await callers(seeded_db) if c.role is Role.LEAD_PROVIDER)
+    settings = _small(seeded_db.settings, "lead_provider")
+    async with client_for(settings, seeded_db) as client:
+        for _ in range(2):
+            assert (await _post(client, TEN, provider.token)).status_code == 200
+        with count_statements(seeded_db) as first_refusal:
+            first = await _post(client, TEN, provider.token)
+        with count_statements(seeded_db) as repeat_refusal:
+            # Both held until the first refusal is a second old, then refused.
+            repeat, graphql_json = await asyncio.gather(
+                _post(client, TEN, provider.token),
+                client.post(
+                    "/graphql",
+                    json={"query": TEN},
+                    headers={
+                        "Authorization": f"Bearer {provider.token}",
+                        "Accept": "application/graphql-response+json",
+                    },
+                ),
+            )
+        with count_statements(seeded_db) as other_request:
+            cheap = await _post(client, "{ viewer { role } }", provider.token)
+    # The first refusal checked the API token in the database; the repeat did not.
+    assert len(first_refusal) == 1 and repeat_refusal == []
+    assert first.status_code == repeat.status_code == 429
+    # 10 wanted, 5 held and 1 more a second: a second later, 6 held and 4 s to wait
+    # (5 when the first refusal was not yet a second old).
+    assert first.headers["Retry-After"] == "5" and first.headers["RateLimit-Remaining"] == "5"
+    assert repeat.headers["Retry-After"] in ("4", "5")
+    assert repeat.headers["RateLimit-Remaining"] in ("5", "6")
+    assert repeat.headers["RateLimit-Limit"] == first.headers["RateLimit-Limit"] == "25"
+    assert repeat.headers["X-Request-Id"] != first.headers["X-Request-Id"]
+    assert repeat.headers.get_list("content-length") == [str(len(repeat.content))]
+    body, again = first.json(), repeat.json()
+    assert again["data"] is None
+    assert again["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert again["errors"][0]["message"].startswith("Rate limited: this operation costs 10")
+    assert again["errors"][0]["extensions"]["retryAfter"] == int(repeat.headers["Retry-After"])
+    cost, first_cost = again["extensions"]["cost"], body["extensions"]["cost"]
+    assert cost["throttleStatus"]["currentlyAvailable"] == int(
+        repeat.headers["RateLimit-Remaining"]
+    )
+    del cost["throttleStatus"]["currentlyAvailable"]
+    del first_cost["throttleStatus"]["currentlyAvailable"]
+    assert cost == first_cost and cost["requestedQueryCost"] == 10
+    # The other media type gets what a first refusal gets with it (the transport's shape).
+    assert graphql_json.headers["content-type"].startswith("application/graphql-response+json")
+    assert graphql_json.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    # Another request of the same caller goes the whole way: it fits the 5 points held.
+    assert len(other_request) == 1
+    assert cheap.status_code == 200 and cheap.json()["data"]["viewer"]["role"] == "LEAD_PROVIDER"
+
+
+def test_a_refusal_is_remembered_for_a_second_at_most_and_until_the_bucket_would_hold_it() -> None:
+    from gateway.limits.rates import BucketState
+    from gateway.limits.refusals import RecentRefusals
+    from gateway.limits.rules import DEFAULT_LIMITS
+
+    now = [0.0]
+    refusals = RecentRefusals(clock=lambda: now[0])
+    limits = DEFAULT_LIMITS["admin"]
+    slow = BucketState(False, 5.0, 25, 1.0, 10.0)  # 5 more points in 5 s
+    fast = BucketState(False, 5.0, 25, 20.0, 10.0)  # 5 more points in 0.25 s
+    refusals.remember(b"slow", slow, 10, limits)
+    refusals.remember(b"fast", fast, 10, limits)
+    now[0] = 0.2
+    slow_again, fast_again = refusals.recall(b"slow"), refusals.recall(b"fast")
+    assert slow_again is not None and slow_again[1] == pytest.approx(0.8)  # the second's rest
+    assert fast_again is not None and fast_again[1] == pytest.approx(0.05)  # until it holds 10
+    state = refusals.now(slow_again[0])
+    assert state is not None and state.remaining == 5 and state.retry_after == 5
+    assert refusals.recall(b"other") is None
+    now[0] = 0.3
+    assert refusals.now(fast_again[0]) is None  # 11 points held: it would be accepted now
+    assert refusals.recall(b"fast") is None
+    now[0] = 1.0
+    assert refusals.recall(b"slow") is None  # a second: asked again, the whole way

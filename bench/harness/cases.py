@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from graphql import OperationDefinitionNode, OperationType, parse
@@ -47,6 +48,16 @@ def check_loopback(url: str) -> None:
         raise CaseError(
             f"the database host is {parsed.host!r}: the benchmark talks only to 127.0.0.1 "
             "(give a postgresql+asyncpg://…@127.0.0.1/… URL)"
+        )
+
+
+def check_loopback_redis(url: str) -> None:
+    """The same for a Redis URL (the abuse mode's shared buckets)."""
+    host = urlsplit(url).hostname or ""
+    if host not in LOOPBACK:
+        raise CaseError(
+            f"the Redis host is {host!r}: the benchmark talks only to 127.0.0.1 "
+            "(give a redis://127.0.0.1:6379/… URL)"
         )
 
 
@@ -92,19 +103,23 @@ class Credentials:
     tokens: dict[str, str]
     scope: dict[str, Any]
     choices: Choices
-    api_token_digest: str | None = None
+    api_token_digests: list[str] = field(default_factory=list)
+    """Every API token issued for the run, revoked by ``revoke``."""
+    abuser_token: str | None = None
+    """With ``credentials(abuser=True)``: an API token of a second lead provider."""
 
 
-async def credentials(url: str) -> Credentials:
+async def credentials(url: str, abuser: bool = False) -> Credentials:
     """Development JWTs signed with a secret made for this run (the server gets it too),
     and an API token for the lead provider with most participants (revoked by
-    ``revoke``)."""
+    ``revoke``); with ``abuser``, one for the provider with next most too, so that a
+    client can misbehave with a budget of its own."""
     secret = secrets.token_urlsafe(48)
     settings = Settings(environment="development", database_url=url, jwt_secret=secret)
     db = Database(settings)
     try:
         async with db.session() as s:
-            found = await choices(s, limit=1)
+            found = await choices(s, limit=2 if abuser else 1)
             if not (found.schools and found.appropriate_bodies and found.lead_providers):
                 raise CaseError("the database has no school, body or provider with data: seed it")
             school, body, provider = (
@@ -113,6 +128,13 @@ async def credentials(url: str) -> Credentials:
                 found.lead_providers[0],
             )
             api_token = await api_tokens.issue(s, provider.id, "bench/load.py (revoked at end)")
+            abuser_token = None
+            if abuser:
+                if len(found.lead_providers) < 2:
+                    raise CaseError("the abusive client needs a second lead provider with data")
+                abuser_token = await api_tokens.issue(
+                    s, found.lead_providers[1].id, "bench/load.py abuser (revoked at end)"
+                )
             await s.commit()
     finally:
         await db.dispose()
@@ -134,17 +156,20 @@ async def credentials(url: str) -> Credentials:
         "lead_provider_id": provider.id,
         "statement_id": int(statement[1]) if statement else None,
     }
-    return Credentials(secret, tokens, scope, found, api_tokens.digest(api_token))
+    issued = [t for t in (api_token, abuser_token) if t]
+    return Credentials(
+        secret, tokens, scope, found, [api_tokens.digest(t) for t in issued], abuser_token
+    )
 
 
 async def revoke(url: str, creds: Credentials) -> None:
-    """Revoke the run's API token, so runs leave no live credential behind."""
+    """Revoke the run's API tokens, so runs leave no live credential behind."""
     db = Database(Settings(environment="test", database_url=url, jwt_secret="x" * 48))
     try:
         async with db.session() as s:
             await s.execute(
                 sa.update(LeadProviderAPIToken)
-                .where(LeadProviderAPIToken.token_hash == creds.api_token_digest)
+                .where(LeadProviderAPIToken.token_hash.in_(creds.api_token_digests))
                 .values(revoked_at=dt.datetime.now(dt.UTC))
             )
             await s.commit()

@@ -35,7 +35,9 @@ def _gateway_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "gateway.cli"]
 
 
-def _environment(database_url: str, jwt_secret: str, var_dir: str) -> dict[str, str]:
+def _environment(
+    database_url: str, jwt_secret: str, var_dir: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """The caller's environment, less the settings that would point the server elsewhere
     (another database, production keys), plus ours. The rest passes through, so that
     ``GATEWAY_GC_TUNING=off .venv/bin/python bench/load.py …`` measures that server."""
@@ -51,6 +53,7 @@ def _environment(database_url: str, jwt_secret: str, var_dir: str) -> dict[str, 
         GATEWAY_VAR_DIR=var_dir,
         GATEWAY_SERVER_TIMING="on",
     )
+    env.update(extra or {})
     return env
 
 
@@ -72,6 +75,8 @@ class Server:
     jwt_secret: str
     port: int = 0  # 0: whichever port is free (read back from the banner)
     start_timeout: float = 120.0
+    environment: dict[str, str] = field(default_factory=dict)
+    """Settings for this server beyond ours (e.g. REDIS_URL, GATEWAY_LIMITS)."""
     process: subprocess.Popen[bytes] | None = None
     base_url: str = ""
     _dir: tempfile.TemporaryDirectory[str] = field(
@@ -105,7 +110,9 @@ class Server:
             self.process = subprocess.Popen(
                 command,
                 cwd=ROOT,
-                env=_environment(self.database_url, self.jwt_secret, self._dir.name),
+                env=_environment(
+                    self.database_url, self.jwt_secret, self._dir.name, self.environment
+                ),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -141,6 +148,12 @@ class Server:
 
     def memory_kb(self) -> tuple[int, int]:
         return memory_kb(self.pid)
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server has used so far (/proc/<pid>/stat)."""
+        # Fields after the command's closing parenthesis: utime and stime are 14th and 15th.
+        rest = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """SIGTERM (uvicorn shuts down cleanly), then SIGKILL after 10 s. Idempotent."""

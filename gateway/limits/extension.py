@@ -41,6 +41,7 @@ from gateway.limits.operation import (
     operation_limits_rule,
 )
 from gateway.limits.rates import Buckets, BucketState
+from gateway.limits.refusals import RecentRefusals
 from gateway.limits.rules import RoleLimits, limits_for, page_size_within
 from gateway.trusted.execution import parsed
 
@@ -71,6 +72,10 @@ class RequestLimits:
     actual: int = 0
     state: BucketState | None = None
     limits: RoleLimits | None = field(default=None)
+    refusals: RecentRefusals | None = None
+    """Where a RATE_LIMITED refusal is remembered, so that repeats are answered at once."""
+    key: bytes | None = None
+    """This request's key there (``refusals.request_key``)."""
 
 
 def bucket_key(viewer: Viewer | None, client: str) -> str:
@@ -231,17 +236,10 @@ class LimitsExtension(SchemaExtension):
                 limits.restore_rate,
             )
             if not request.state.allowed:
-                retry = request.state.retry_after
+                if request.refusals is not None and request.key is not None:
+                    request.refusals.remember(request.key, request.state, requested, limits)
                 request.response.status_code = 429
-                request.response.headers["Retry-After"] = str(retry)
-                ec.result = _refusal(
-                    RateLimited(
-                        f"Rate limited: this operation costs {requested} points and your "
-                        f"budget holds {request.state.remaining} now; it regains "
-                        f"{limits.restore_rate} a second. Retry in {retry} seconds."
-                    ),
-                    retryAfter=retry,
-                )
+                ec.result = rate_limited(requested, request.state, limits)
                 yield
                 return
         yield
@@ -272,26 +270,54 @@ class LimitsExtension(SchemaExtension):
                 request.state = await request.buckets.adjust(
                     key, difference, limits.bucket, limits.restore_rate
                 )
-        headers = request.response.headers
-        headers["RateLimit-Limit"] = str(limits.bucket)
-        headers["RateLimit-Remaining"] = str(request.state.remaining)
-        headers["RateLimit-Reset"] = str(request.state.reset_after)
+        request.response.headers.update(rate_limit_headers(request.state, limits))
 
     async def get_results(self) -> dict[str, Any]:
         await self._settle()
         request = self._context().limits
         if request is None or request.state is None:
             return {}
-        state = request.state
-        return {
-            "cost": {
-                "requestedQueryCost": request.requested,
-                "actualQueryCost": request.actual,
-                "maximumAvailable": self.limits.max_cost,
-                "throttleStatus": {
-                    "maximumAvailable": self.limits.bucket,
-                    "currentlyAvailable": state.remaining,
-                    "restoreRate": self.limits.restore_rate,
-                },
-            }
+        return cost_extension(request.requested, request.actual, request.state, self.limits)
+
+
+def rate_limited(requested: int, state: BucketState, limits: RoleLimits) -> GraphQLExecutionResult:
+    """The RATE_LIMITED refusal of an operation the bucket cannot pay for."""
+    retry = state.retry_after
+    return _refusal(
+        RateLimited(
+            f"Rate limited: this operation costs {requested} points and your "
+            f"budget holds {state.remaining} now; it regains "
+            f"{limits.restore_rate} a second. Retry in {retry} seconds."
+        ),
+        retryAfter=retry,
+    )
+
+
+def rate_limit_headers(state: BucketState, limits: RoleLimits) -> dict[str, str]:
+    """Where the caller stands, as headers (and when to retry, after a refusal)."""
+    headers = {
+        "RateLimit-Limit": str(limits.bucket),
+        "RateLimit-Remaining": str(state.remaining),
+        "RateLimit-Reset": str(state.reset_after),
+    }
+    if not state.allowed:
+        headers["Retry-After"] = str(state.retry_after)
+    return headers
+
+
+def cost_extension(
+    requested: int, actual: int, state: BucketState, limits: RoleLimits
+) -> dict[str, Any]:
+    """``extensions.cost`` of an answer."""
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "maximumAvailable": limits.max_cost,
+            "throttleStatus": {
+                "maximumAvailable": limits.bucket,
+                "currentlyAvailable": state.remaining,
+                "restoreRate": limits.restore_rate,
+            },
         }
+    }
