@@ -106,6 +106,24 @@ async def test_rate_limited_is_429_in_either_media_type(seeded_db) -> None:
         assert [e["extensions"]["code"] for e in refused.json()["errors"]] == ["RATE_LIMITED"]
 
 
+async def test_an_operation_dearer_than_a_full_bucket_is_too_costly_not_rate_limited(
+    seeded_db,
+) -> None:
+    """With a bucket smaller than the largest operation (GATEWAY_LIMITS can make one), an
+    operation the bucket could never hold is COST_LIMIT_EXCEEDED at the bucket's size,
+    not RATE_LIMITED with a retry time that would never come."""
+    token = mint_development_token(seeded_db.settings, Role.ADMIN)
+    settings = dataclasses.replace(
+        seeded_db.settings, limit_overrides={"admin": {"bucket": 8, "restore_rate": 1}}
+    )
+    async with client_for(settings, seeded_db) as client:
+        response = await _post(client, TEN, token)  # costs 10
+    assert response.status_code == 200
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "COST_LIMIT_EXCEEDED"
+    assert error["extensions"]["maximumAvailable"] == 8
+
+
 async def test_the_rate_limit_field_reads_the_callers_bucket(seeded_db) -> None:
     token = mint_development_token(seeded_db.settings, Role.ADMIN)
     query = "{ rateLimit { limit cost remaining restoreRate resetAt } }"

@@ -150,7 +150,13 @@ def limits_for(role: Role | None, overrides: dict[str, dict[str, int]] | None = 
     key = ANONYMOUS if role is None else str(role)
     limits = DEFAULT_LIMITS[key]
     changes = (overrides or {}).get(key)
-    return dataclasses.replace(limits, **changes) if changes else limits
+    if not changes:
+        return limits
+    limits = dataclasses.replace(limits, **changes)
+    # An operation dearer than a full bucket could never run: RATE_LIMITED forever, with
+    # a Retry-After that never comes true. Such an operation is too costly, and is
+    # refused as such (COST_LIMIT_EXCEEDED, saying the real maximum).
+    return dataclasses.replace(limits, max_cost=min(limits.max_cost, limits.bucket))
 
 
 def page_size_within(first: int, cap: int) -> int:
