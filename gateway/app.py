@@ -113,8 +113,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 # Refused a moment ago and sent again: held for the rest of the moment,
                 # then the same answer without any work (gateway/limits/refusals.py).
                 remembered, left = again
-                await asyncio.sleep(left)
-                if (state := self.refusals.now(remembered)) is not None:
+                async with self.refusals.holding(left):
+                    state = self.refusals.now(remembered)
+                if state is not None:
                     record.error_codes.append(RateLimited.code)
                     response = self.repeated_refusal(exchange, record, remembered, state)
                     await response(scope, receive, send)

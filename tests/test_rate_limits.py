@@ -292,3 +292,32 @@ def test_a_refusal_is_remembered_for_a_second_at_most_and_until_the_bucket_would
     assert refusals.recall(b"fast") is None
     now[0] = 1.0
     assert refusals.recall(b"slow") is None  # a second: asked again, the whole way
+
+
+async def test_holding_repeats_is_bounded() -> None:
+    """At most MAX_HELD repeats wait at once; the next is answered at once, so a client
+    with many connections cannot pile held requests (and their bodies) up."""
+    from gateway.limits.refusals import MAX_HELD, RecentRefusals
+
+    release = asyncio.Event()
+    slept = 0
+
+    async def sleep(_: float) -> None:
+        nonlocal slept
+        slept += 1
+        await release.wait()
+
+    refusals = RecentRefusals(sleep=sleep)
+    answered = 0
+
+    async def repeat() -> None:
+        nonlocal answered
+        async with refusals.holding(0.5):
+            answered += 1
+
+    tasks = [asyncio.create_task(repeat()) for _ in range(MAX_HELD + 5)]
+    await asyncio.sleep(0)  # let every repeat start
+    assert (slept, answered, refusals.held) == (MAX_HELD, 5, MAX_HELD)
+    release.set()
+    await asyncio.gather(*tasks)
+    assert (answered, refusals.held) == (MAX_HELD + 5, 0)

@@ -24,10 +24,12 @@ later at most. A held request holds no concurrency slot and no database connecti
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import orjson
@@ -41,6 +43,10 @@ REPEAT_WINDOW = 1.0
 
 MAX_REMEMBERED = 10_000
 """Refusals kept at once (the oldest forgotten first): a few MB at most."""
+
+MAX_HELD = 100
+"""Repeats held at once; beyond them a repeat is answered at once (still without any
+work), so holding cannot pile up connections and bodies (up to MAX_REQUEST_BYTES each)."""
 
 
 @dataclass(frozen=True)
@@ -64,11 +70,29 @@ def request_key(authorization: str | None, client: str, data: GraphQLRequestData
 
 class RecentRefusals:
     def __init__(
-        self, window: float = REPEAT_WINDOW, clock: Callable[[], float] = time.monotonic
+        self,
+        window: float = REPEAT_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.window = window
         self.clock = clock
+        self.sleep = sleep
         self._refused: OrderedDict[bytes, Remembered] = OrderedDict()
+        self.held = 0
+
+    @contextlib.asynccontextmanager
+    async def holding(self, seconds: float) -> AsyncIterator[None]:
+        """Hold a repeat for ``seconds``, unless MAX_HELD are held already."""
+        if self.held >= MAX_HELD:
+            yield
+            return
+        self.held += 1
+        try:
+            await self.sleep(seconds)
+            yield
+        finally:
+            self.held -= 1
 
     def remember(self, key: bytes, state: BucketState, requested: int, limits: RoleLimits) -> None:
         self._refused[key] = Remembered(state, self.clock(), requested, limits)
