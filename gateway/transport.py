@@ -352,6 +352,10 @@ def refusal_media_type(scope: Scope) -> str:
         return JSON
 
 
+SEVERAL_OPERATIONS = 'The document has several operations: name the one to run in "operationName".'
+"""The spec's request error for a document of several operations and no operationName."""
+
+
 def refusal_from(error: HTTPException) -> Refusal:
     """Strawberry's own refusals (raised while choosing the operation), as ours."""
     cause = error.__cause__
@@ -364,7 +368,7 @@ def refusal_from(error: HTTPException) -> Refusal:
         )
     if isinstance(cause, CannotGetOperationTypeError):
         if cause.operation_name is None:
-            message = 'The document has several operations: name the one to run in "operationName".'
+            message = SEVERAL_OPERATIONS
         else:
             message = (
                 f'The document has no operation named "{cause.operation_name}": '

@@ -157,6 +157,21 @@ async def test_an_unknown_operation_name_is_400_bad_user_input(client) -> None:
     assert answer(chosen.json()) == {"data": {"__typename": "Query"}}
 
 
+async def test_several_operations_without_a_name_is_a_request_error(client) -> None:
+    """GraphQL over HTTP: a document with several operations and no operationName is a
+    request error (400 with the new media type; 200 with data null in JSON), never the
+    first operation run."""
+    two = "query A { __typename } query B { __typename }"
+    new = await client.post("/graphql", json={"query": two}, headers=NEW)
+    assert new.status_code == 400 and "data" not in new.json()
+    legacy = await client.post("/graphql", json={"query": two}, headers=LEGACY)
+    assert legacy.status_code == 200 and legacy.json()["data"] is None
+    for response in (new, legacy):
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "operationName" in error["message"]
+
+
 async def test_other_methods_are_405_with_allow(client) -> None:
     for method in ("PUT", "DELETE", "PATCH"):
         response = await client.request(method, "/graphql", json={"query": "{ __typename }"})

@@ -21,6 +21,7 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    OperationDefinitionNode,
     parse,
     validate,
 )
@@ -43,6 +44,7 @@ from gateway.limits.operation import (
 from gateway.limits.rates import Buckets, BucketState
 from gateway.limits.refusals import RecentRefusals
 from gateway.limits.rules import RoleLimits, limits_for, page_size_within
+from gateway.transport import SEVERAL_OPERATIONS
 from gateway.trusted.execution import parsed
 
 if TYPE_CHECKING:
@@ -188,6 +190,13 @@ class LimitsExtension(SchemaExtension):
         ec.pre_execution_errors = list(
             _validate(ec.schema._schema, ec.graphql_document, rules, production)
         )
+        operations = sum(
+            isinstance(d, OperationDefinitionNode) for d in ec.graphql_document.definitions
+        )
+        if ec._provided_operation_name is None and operations > 1:
+            # A request error in GraphQL over HTTP; Strawberry would run the first
+            # (its operation_name falls back to it, so ask what the client sent).
+            ec.pre_execution_errors.append(GraphQLError(SEVERAL_OPERATIONS))
         yield
 
     async def on_execute(self) -> AsyncIterator[None]:
