@@ -159,6 +159,35 @@ def integers(value: object) -> list[int]:
 Parser = Callable[[object], Any]
 
 
+class Page:
+    """The page CTE as a node builder reads it: its columns (``c``), the condition that
+    keeps a row on the page (``kept``), and rows built set-wise for the whole page.
+
+    A list under each row (a participant's enrolments) read as a correlated subquery is
+    planned once per page row; ``per_row`` instead takes one subquery grouped by the
+    page row's id, built over all the page's rows at once, and LEFT JOINs it to the
+    page (at most one row per page row, so the page keeps its rows and order)."""
+
+    def __init__(self, cte: Any, kept: Any) -> None:
+        self.cte = cte
+        self.c = cte.c
+        self.kept = kept
+        self.joins: list[tuple[Any, Any]] = []
+
+    def per_row(self, rows: Any) -> Any:
+        """``rows`` (a subquery with a ``key`` column: the page row's id) joined to the
+        page; returns its columns."""
+        self.joins.append((rows, rows.c.key == self.c.id))
+        return rows.c
+
+    def rows(self) -> sa.Select[Any]:
+        """The page's kept rows (their ids), with every ``per_row`` subquery joined."""
+        joined = self.cte
+        for rows, on in self.joins:
+            joined = joined.outerjoin(rows, on)
+        return mark(sa.select(self.c.id).select_from(joined).where(self.kept))
+
+
 @dataclass(frozen=True)
 class ListField:
     """What the planner needs to compile one root list field."""
@@ -168,7 +197,7 @@ class ListField:
     statement: Callable[[policy.Scope, Any], sa.Select[Any]]  # the resolver's rows
     order: tuple[Any, ...]  # the resolver's order (its cursors hold it)
     check_node: Callable[[list[Selected]], None]  # Unsupported for unknown fields
-    node: Callable[[JsonSQL, Reads, Any, list[Selected]], Any]  # JSON of page rows
+    node: Callable[[JsonSQL, Reads, Page, list[Selected]], Any]  # JSON of page rows
 
 
 @dataclass(frozen=True)
@@ -238,16 +267,18 @@ class ConnectionPlan:
         page = rows.add_columns(sa.func.row_number().over(order_by=order).label("page_rank")).cte(
             "page"
         )
-        kept = mark(sa.select(page.c.id).select_from(page).where(page.c.page_rank <= args.size))
+        on_page = page.c.page_rank <= args.size
+        kept = mark(sa.select(page.c.id).select_from(page).where(on_page))
         edges: Any = sa.literal(None)
         if self.edges is not None:
+            shown = Page(page, on_page)
             edge = j.obj(
                 [
-                    (e.key, j.nested(self.spec.node(j, reads, page, e.children)))
+                    (e.key, j.nested(self.spec.node(j, reads, shown, e.children)))
                     for e in self.edges.children
                 ]
             )
-            edges = j.text(j.array(edge, kept, [page.c.page_rank]))
+            edges = j.text(j.array(edge, shown.rows(), [page.c.page_rank]))
         last = kept.order_by(page.c.page_rank.desc()).limit(1)
         keys = [
             last.with_only_columns(page.c[c.key]).scalar_subquery().label(f"key{i}")

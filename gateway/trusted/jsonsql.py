@@ -65,14 +65,9 @@ class JsonSQL:
         """``value`` where ``condition`` holds, else JSON null."""
         return sa.case((condition, value), else_=sa.null())
 
-    def array(
-        self, element: Any, rows: sa.Select[Any], order_by: list[Any], outer: Any = None
-    ) -> Any:
+    def array(self, element: Any, rows: sa.Select[Any], order_by: list[Any]) -> Any:
         """A JSON array of ``element`` over ``rows`` in ``order_by``, as a scalar subquery
-        ([] when there is none); ``outer``: the enclosing query's FROM that ``rows``
-        refers to (SQLAlchemy correlates no subquery in FROM by itself)."""
-        if outer is not None:
-            rows = rows.correlate(outer)
+        ([] when there is none)."""
         if self.pg:
             agg = sa.func.json_agg(postgresql.aggregate_order_by(element, *order_by))
             return rows.with_only_columns(
@@ -84,6 +79,29 @@ class JsonSQL:
         return sa.select(
             sa.func.json_group_array(sa.func.json(ordered.c.element))
         ).scalar_subquery()
+
+    def arrays_by(self, key: Any, element: Any, rows: sa.Select[Any], order_by: list[Any]) -> Any:
+        """One JSON array of ``element`` over ``rows`` in ``order_by`` per ``key``, as a
+        subquery of (key, json): the set-wise form of ``array`` (see
+        ``connection.Page.per_row``); a key without rows has no row (``or_empty``)."""
+        if self.pg:
+            agg = sa.func.json_agg(postgresql.aggregate_order_by(element, *order_by))
+            return (
+                rows.with_only_columns(key.label("key"), agg.label("json")).group_by(key).subquery()
+            )
+        # SQLite (3.40) has no ORDER BY inside aggregates, and a GROUP BY may re-sort an
+        # ordered subquery's rows; its aggregate as a window function keeps the order.
+        window = sa.func.json_group_array(sa.func.json(element)).over(
+            partition_by=key, order_by=order_by, rows=(None, None)
+        )
+        framed = rows.with_only_columns(key.label("key"), window.label("json")).subquery()
+        return sa.select(framed.c.key, framed.c.json).distinct().subquery()
+
+    def or_empty(self, array: Any) -> Any:
+        """An ``arrays_by`` array, or [] where its key had no rows."""
+        if self.pg:
+            return sa.func.coalesce(array, sa.cast(sa.literal("[]"), postgresql.JSON))
+        return sa.func.coalesce(array, "[]")
 
     def text(self, value: Any) -> Any:
         """The JSON document ``value`` as text (what the gateway sends)."""

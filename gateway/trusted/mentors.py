@@ -12,7 +12,7 @@ from gateway.resolvers.teachers import (
     UpdatedSince,
     unfunded_mentors_statement,
 )
-from gateway.trusted.connection import ListField, Reads, instant
+from gateway.trusted.connection import ListField, Page, Reads, instant
 from gateway.trusted.jsonsql import JsonSQL
 from gateway.trusted.selection import Selected, Unsupported
 
@@ -25,7 +25,7 @@ def _check(children: list[Selected]) -> None:
             raise Unsupported(f"UnfundedMentor.{child.name}")
 
 
-def _node(j: JsonSQL, reads: Reads, page: Any, children: list[Selected]) -> Any:
+def _node(j: JsonSQL, reads: Reads, page: Page, children: list[Selected]) -> Any:
     t = page.c
     values = {
         "id": j.global_id("UnfundedMentor", t.id),
