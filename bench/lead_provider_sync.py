@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import socket
 import statistics
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from gateway.clock import FixedClock  # noqa: E402
 from gateway.db import Database  # noqa: E402
 from gateway.migrate import upgrade  # noqa: E402
 from gateway.seed import seed_database  # noqa: E402
+from gateway.serve import in_loop  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 
 TODAY = dt.date(2026, 11, 29)
@@ -94,36 +94,12 @@ async def issue_token(db: Database, lead_provider_id: int) -> str:
     return token
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def serving(db: Database, today: dt.date = TODAY) -> AsyncIterator[str]:
     """The app over ``db`` served by uvicorn on 127.0.0.1; yields the graph's URL."""
-    import uvicorn
-
     app = create_app(db.settings, database=db, clock=FixedClock(today))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            if task.done():
-                task.result()  # raises why it stopped
-            await asyncio.sleep(0.05)
-        else:
-            raise RuntimeError("uvicorn did not start within 10 s")
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await task
+    async with in_loop(app) as url:
+        yield f"{url}/graphql"
 
 
 async def full_sync(url: str, token: str, page_size: int) -> list[dict[str, Any]]:

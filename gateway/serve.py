@@ -8,10 +8,14 @@ wait in the listen queue.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
 import socket
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from gateway.devdata import Choices
 from gateway.settings import Settings
@@ -33,6 +37,35 @@ def bind(host: str, port: int) -> socket.socket:
         raise BindError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     sock.set_inheritable(True)  # the --reload supervisor hands it to its worker process
     return sock
+
+
+@contextlib.asynccontextmanager
+async def in_loop(app: Any) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn in the running event loop on 127.0.0.1 and a port the
+    system picks; yield its base URL; stop it at the end (bounded: 10 s to start). For
+    tests and benchmarks that need real connections to an app they configured."""
+    import uvicorn
+
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            if task.done():
+                task.result()  # raises why it stopped
+            await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError("uvicorn did not start within 10 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()
 
 
 def program() -> str:
